@@ -1,0 +1,37 @@
+"""JSON API for admission notices (staff session; the HIS feed comes with the admission issue)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from bedside.admissions import service
+from bedside.admissions.schemas import CancelIn, NoticeIn, NoticeOut
+from bedside.web import security
+from bedside.web.deps import DbSession, StaffContext, staff_with
+
+router = APIRouter(prefix="/api/v1/admission-notices", tags=["admissions"],
+                   dependencies=[Depends(security.csrf_protect)])
+
+NoticeStaff = Annotated[StaffContext, staff_with("doctor", "admission_center", "admin", "nurse")]
+
+
+@router.post("", status_code=201)
+def issue_notice(body: NoticeIn, session: DbSession, me: NoticeStaff) -> NoticeOut:
+    return NoticeOut.model_validate(service.issue(session, me.actor, body))
+
+
+@router.get("")
+def list_notices(session: DbSession, me: NoticeStaff) -> list[NoticeOut]:
+    return [NoticeOut.model_validate(n) for n in service.recent_for_staff(session, me.actor)]
+
+
+@router.get("/{notice_id}")
+def get_notice(notice_id: int, session: DbSession, me: NoticeStaff) -> NoticeOut:
+    return NoticeOut.model_validate(service.read_for_staff(session, me.actor, notice_id))
+
+
+@router.post("/{notice_id}/cancel")
+def cancel_notice(notice_id: int, body: CancelIn, session: DbSession, me: NoticeStaff) -> NoticeOut:
+    return NoticeOut.model_validate(service.cancel(session, me.actor, notice_id, body.reason))

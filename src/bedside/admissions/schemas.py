@@ -1,0 +1,39 @@
+"""Pydantic shapes of admission notices in and out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bedside.admissions.states import AdmissionKind, Priority
+
+
+class NoticeIn(BaseModel):
+    patient_id: int = Field(gt=0)
+    department_id: int = Field(gt=0)
+    diagnosis: str = Field(min_length=1, max_length=200)
+    kind: AdmissionKind = AdmissionKind.ELECTIVE
+    priority: Priority = Priority.ROUTINE
+    expected_date: date
+    order_package: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class NoticeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    patient_id: int
+    department_id: int
+    diagnosis: str
+    kind: str
+    priority: str
+    expected_date: date
+    order_package: str | None
+    state: str
+    issued_at: datetime

@@ -1,0 +1,149 @@
+"""The `bedside` command: demo, seed, serve, db, worker and administration helpers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="Bedside: one-stop self-service admission and discharge.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(soft_wrap=True)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from bedside.settings import get_settings
+
+    return get_settings()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from bedside import dbtools
+
+    dbtools.upgrade(_settings().database_url, revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrated schema differ."""
+    from bedside import dbtools
+
+    dbtools.check(_settings().database_url)
+    console.print("[green]no drift[/green]")
+
+
+def _seed(beds: int, seed_value: int) -> None:
+    from bedside import wiring  # noqa: F401
+    from bedside.core import db
+    from bedside.demo.generator import DEMO_PASSWORD, DEMO_PHONE, DEMO_STAFF, seed
+
+    database = db.configure(_settings().database_url)
+    with console.status(f"seeding a demo hospital of {beds} beds…"), database.session() as session:
+        report = seed(session, beds=beds, seed_value=seed_value)
+    if report.created:
+        console.print(f"[green]demo hospital created[/green]: {report.wards} wards, {report.beds} beds, "
+                      f"{report.staff} staff, {report.patients} patients")
+    else:
+        console.print("demo hospital already present: nothing added")
+    base = _settings().base_url
+    console.print("\n[bold]Open these[/bold]")
+    console.print(f"  Phone   {base}/phone/   — mobile {DEMO_PHONE}; the SMS code is shown on the page")
+    for code, key in report.kiosk_keys.items():
+        console.print(f"  Kiosk   {base}/kiosk/activate?key={key}   ({code}; press Activate once)")
+    console.print(f"  Console {base}/console/ — users below, password [bold]{DEMO_PASSWORD}[/bold]")
+    console.print("          " + ", ".join(f"{u} ({r[0]})" for u, _, r, _ in DEMO_STAFF))
+    console.print(f"  API     {base}/docs    health {base}/healthz    metrics {base}/metrics\n")
+
+
+@app.command()
+def seed(beds: Annotated[int, typer.Option(help="number of beds")] = 400,
+         seed: Annotated[int, typer.Option("--seed", help="random seed")] = 42) -> None:
+    """Migrate and load the demo hospital (idempotent)."""
+    from bedside import dbtools
+
+    dbtools.upgrade(_settings().database_url)
+    _seed(beds, seed)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the web application."""
+    import uvicorn
+
+    uvicorn.run("bedside.main:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_config=None)
+
+
+@app.command()
+def demo(host: str = "127.0.0.1", port: int = 8000, beds: int = 400,
+         serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True) -> None:
+    """Demo mode: migrate an SQLite file under var/, load the demo hospital, and serve it."""
+    os.environ.setdefault("BEDSIDE_DEMO", "1")
+    os.environ.setdefault("BEDSIDE_BASE_URL", f"http://{host}:{port}")
+    from bedside import dbtools
+    from bedside.settings import get_settings
+
+    get_settings.cache_clear()
+    dbtools.upgrade(get_settings().database_url)
+    _seed(beds, 42)
+    if serve_after:
+        serve(host=host, port=port)
+
+
+@app.command()
+def worker(poll: float = 2.0) -> None:
+    """Drain the event outbox until stopped (production; the demo drains in process)."""
+    from bedside import wiring  # noqa: F401
+    from bedside.core import db
+    from bedside.core.events import dispatch_pending
+    from bedside.core.logging import configure
+
+    settings = _settings()
+    configure(settings.log_level, settings.log_json)
+    database = db.configure(settings.database_url)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    console.print("outbox worker running")
+    while not stopping:
+        if not dispatch_pending(database.session_factory):
+            time.sleep(poll)
+
+
+@app.command("create-admin")
+def create_admin(username: str, full_name: Annotated[str, typer.Option("--name")] = "Administrator",
+                 password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                                       confirmation_prompt=True)] = "") -> None:
+    """Create the first administrator of a fresh installation."""
+    from bedside import wiring  # noqa: F401
+    from bedside.core import db
+    from bedside.core.audit import SYSTEM
+    from bedside.core.errors import DomainError
+    from bedside.staff import service as staff_service
+
+    database = db.configure(_settings().database_url)
+    with database.session() as session:
+        try:
+            staff_service.create_user(session, SYSTEM, username=username, full_name=full_name,
+                                      password=password, roles=["admin"])
+        except DomainError as exc:
+            console.print(f"[red]{exc.code}[/red]: {exc.localized('en')}")
+            raise typer.Exit(1) from exc
+    console.print(f"[green]administrator {username} created[/green]")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Shared machinery with no business rules: database, events, money, states, errors, auth."""

@@ -1,0 +1,48 @@
+"""Masking of personal data on screens and in logs."""
+
+from __future__ import annotations
+
+import re
+
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def mask_resident_id(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_name(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) == 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def mask_card(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return value[:2] + "*" * max(0, len(value) - 4) + value[-2:]
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def scrub(text: str) -> str:
+    """Masks resident IDs and mobile numbers wherever they appear in free text (logs)."""
+    text = _RESIDENT_ID.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+    return _PHONE.sub(lambda m: m.group(1) + "****" + m.group(2), text)

@@ -1,0 +1,1 @@
+"""Hospital structure: hospital, campus, department, ward, room and bed. Announces BedStateChanged."""

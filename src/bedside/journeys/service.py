@@ -1,0 +1,23 @@
+"""Builds the snapshot from the owning domains and asks the rules for the next step."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bedside.admissions import service as admissions_service
+from bedside.hospital import service as hospital_service
+from bedside.journeys.rules import NextStep, NoticeView, Snapshot, next_step
+
+
+def snapshot(session: Session, patient_id: int, locale: str = "zh_CN") -> Snapshot:
+    notices = admissions_service.for_patients(session, {patient_id})
+    views = []
+    for n in notices:
+        dept = hospital_service.get_department(session, n.department_id)
+        views.append(NoticeView(id=n.id, state=n.state, expected_date=n.expected_date,
+                                department=dept.name_en if locale == "en" else dept.name))
+    return Snapshot(patient_id=patient_id, notices=tuple(views))
+
+
+def for_patient(session: Session, patient_id: int, locale: str = "zh_CN") -> NextStep:
+    return next_step(snapshot(session, patient_id, locale))

@@ -1,0 +1,1 @@
+"""Kiosk devices: registration, per-device keys, and patient sign-in at a kiosk."""

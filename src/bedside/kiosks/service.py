@@ -1,0 +1,205 @@
+"""Registering kiosks, checking their keys, and signing a patient in at one."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bedside.core import audit
+from bedside.core.audit import Actor, AuditEvent
+from bedside.core.auth import close_session, keyed_digest, open_session, token_digest
+from bedside.core.db import utcnow
+from bedside.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+)
+from bedside.core.i18n import N_
+from bedside.kiosks.models import Kiosk
+from bedside.patients import service as patients_service
+from bedside.patients.models import CredentialKind, Patient
+from bedside.settings import get_settings
+
+SESSION_KIND = "kiosk_patient"
+MODULES = ("card_reader", "id_reader", "camera", "receipt_printer", "laser_printer", "stamper",
+           "scanner", "pin_pad", "wristband_printer", "cash_acceptor", "face_payment")
+KEY_PREFIX = "bk_"
+
+
+class KioskKeyInvalid(DomainError):
+    status = 401
+    code = "kiosk_key_invalid"
+    message = N_("This kiosk is not registered or its key is no longer valid.")
+
+
+class KioskLoginFailed(DomainError):
+    status = 401
+    code = "kiosk_login_failed"
+    message = N_("No patient matches these details. Please check and try again.")
+
+
+def actor_for(kiosk: Kiosk) -> Actor:
+    return Actor(kind="kiosk", id=kiosk.id, label=kiosk.code, kiosk_id=kiosk.id)
+
+
+def _new_key(prefix: str | None = None) -> tuple[str, str]:
+    prefix = prefix or secrets.token_hex(4)
+    return prefix, f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(24)}"
+
+
+def demo_key(code: str) -> str:
+    """Deterministic in demo mode so `make demo` can print a working activation link each run."""
+    secret = get_settings().secret_key
+    prefix = keyed_digest(secret, f"kiosk-prefix:{code}")[:8]
+    return f"{KEY_PREFIX}{prefix}_{keyed_digest(secret, f'kiosk-key:{code}')[:32]}"
+
+
+def register(
+    session: Session,
+    actor: Actor,
+    *,
+    code: str,
+    name: str,
+    location: str,
+    model: str,
+    serial: str,
+    modules: list[str],
+    key: str | None = None,
+) -> tuple[Kiosk, str]:
+    """Registers a kiosk and returns its key, shown once (only its digest is stored)."""
+    if actor.kind != "system" and not actor.has_role("admin"):
+        raise Forbidden()
+    code = code.strip().upper()
+    if not code or len(code) > 32 or not code.replace("-", "").isalnum():
+        raise InvalidInput(N_("Kiosk codes use letters, digits and dashes."), code="invalid_kiosk_code",
+                           field="code")
+    for label, value in (("name", name), ("location", location), ("model", model), ("serial", serial)):
+        if not value.strip():
+            raise InvalidInput(N_("Fill in every field."), code="field_required", field=label)
+    unknown = [m for m in modules if m not in MODULES]
+    if unknown:
+        raise InvalidInput(N_("Unknown kiosk module."), code="invalid_module", field="modules")
+    if session.scalar(select(Kiosk.id).where(Kiosk.code == code)) is not None:
+        raise Conflict(N_("A kiosk with this code already exists."), code="kiosk_exists", field="code")
+    if key is None:
+        prefix, key = _new_key()
+    else:
+        prefix = key.removeprefix(KEY_PREFIX).split("_", 1)[0]
+    kiosk = Kiosk(code=code, name=name.strip(), location=location.strip(), model=model.strip(),
+                  serial=serial.strip(), modules=sorted(set(modules)), key_prefix=prefix,
+                  key_hash=token_digest(key), registered_by=actor.id)
+    session.add(kiosk)
+    session.flush()
+    audit.record(session, actor, "kiosk.register", "kiosk", kiosk.id, code=code)
+    session.commit()
+    return kiosk, key
+
+
+def rotate_key(session: Session, actor: Actor, kiosk_id: int) -> str:
+    if not actor.has_role("admin"):
+        raise Forbidden()
+    kiosk = get(session, kiosk_id)
+    prefix, key = _new_key()
+    kiosk.key_prefix, kiosk.key_hash = prefix, token_digest(key)
+    audit.record(session, actor, "kiosk.rotate_key", "kiosk", kiosk.id)
+    session.commit()
+    return key
+
+
+def set_active(session: Session, actor: Actor, kiosk_id: int, active: bool) -> Kiosk:
+    if not actor.has_role("admin"):
+        raise Forbidden()
+    kiosk = get(session, kiosk_id)
+    kiosk.active = active
+    audit.record(session, actor, "kiosk.activate" if active else "kiosk.deactivate", "kiosk", kiosk.id)
+    session.commit()
+    return kiosk
+
+
+def get(session: Session, kiosk_id: int) -> Kiosk:
+    kiosk = session.get(Kiosk, kiosk_id)
+    if kiosk is None:
+        raise NotFound(N_("Kiosk not found."), code="kiosk_not_found")
+    return kiosk
+
+
+def list_kiosks(session: Session) -> list[Kiosk]:
+    return list(session.scalars(select(Kiosk).order_by(Kiosk.code)))
+
+
+def authenticate(session: Session, key: str | None) -> Kiosk:
+    if not key or not key.startswith(KEY_PREFIX) or "_" not in key[len(KEY_PREFIX):]:
+        raise KioskKeyInvalid()
+    prefix = key[len(KEY_PREFIX):].split("_", 1)[0]
+    kiosk = session.scalar(select(Kiosk).where(Kiosk.key_prefix == prefix))
+    if kiosk is None or not kiosk.active or not secrets.compare_digest(kiosk.key_hash, token_digest(key)):
+        raise KioskKeyInvalid()
+    now = utcnow()
+    if kiosk.last_seen_at is None or now - kiosk.last_seen_at > timedelta(minutes=1):
+        kiosk.last_seen_at = now
+        session.commit()
+    return kiosk
+
+
+LOGIN_KINDS = (CredentialKind.RESIDENT_ID, CredentialKind.INSURANCE_CARD, CredentialKind.HEALTH_CARD,
+               CredentialKind.VISIT_CARD, CredentialKind.INPATIENT_NO)
+
+
+def patient_login(
+    session: Session, kiosk: Kiosk, kind: str, value: str, id_last6: str | None = None
+) -> tuple[Patient, str]:
+    """Signs a patient in at this kiosk. A typed inpatient number also needs the last six
+    characters of the resident ID, since the number is printed on wristbands and papers."""
+    if kind not in {k.value for k in LOGIN_KINDS}:
+        raise InvalidInput(N_("Unknown kind of card."), code="invalid_credential_kind")
+    value = (value or "").strip().upper() if kind == CredentialKind.RESIDENT_ID else (value or "").strip()
+    if not value:
+        raise InvalidInput(N_("Fill in every field."), code="field_required", field="value")
+    actor = actor_for(kiosk)
+    _limit_guesses(session, kiosk)
+    patient = patients_service.find_by_credential(session, kind, value)
+    ok = patient is not None
+    if ok and kind == CredentialKind.INPATIENT_NO:
+        last6 = (id_last6 or "").strip().upper()
+        ok = bool(patient and patient.resident_id and len(last6) == 6
+                  and secrets.compare_digest(patient.resident_id[-6:], last6))
+    if not ok or patient is None:
+        audit.record(session, actor, "kiosk.patient_login_failed", "kiosk", kiosk.id, kind=kind)
+        session.commit()
+        raise KioskLoginFailed()
+    idle = get_settings().kiosk_idle_seconds
+    token = open_session(session, SESSION_KIND, patient.id, timedelta(minutes=15),
+                         kiosk_id=kiosk.id, idle_seconds=idle)
+    audit.record(session, actor, "kiosk.patient_login", "patient", patient.id, patient_id=patient.id,
+                 kind=kind)
+    session.commit()
+    return patient, token
+
+
+GUESS_WINDOW = timedelta(minutes=5)
+MAX_FAILED_LOGINS = 10
+
+
+def _limit_guesses(session: Session, kiosk: Kiosk) -> None:
+    failures = session.scalar(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.kiosk_id == kiosk.id,
+            AuditEvent.action == "kiosk.patient_login_failed",
+            AuditEvent.at > utcnow() - GUESS_WINDOW,
+        )
+    )
+    if (failures or 0) >= MAX_FAILED_LOGINS:
+        raise RateLimited(N_("Too many failed sign-ins at this kiosk. Please wait a few minutes "
+                             "or ask staff for help."), code="kiosk_login_rate_limited")
+
+
+def patient_logout(session: Session, kiosk: Kiosk, token: str | None, reason: str) -> None:
+    close_session(session, SESSION_KIND, token)
+    audit.record(session, actor_for(kiosk), "kiosk.patient_logout", "kiosk", kiosk.id, reason=reason)
+    session.commit()

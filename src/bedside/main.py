@@ -1,0 +1,189 @@
+"""create_app(): routers, templates, middleware and the mapping of errors to responses."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bedside import __version__, wiring  # noqa: F401 - registers tables and handlers
+from bedside.core import context, db
+from bedside.core.errors import DomainError, InvalidInput, NotFound
+from bedside.core.events import OutboxLoop
+from bedside.core.i18n import N_
+from bedside.core.logging import configure as configure_logging
+from bedside.core.metrics import LATENCY, REQUESTS
+from bedside.settings import Settings, get_settings
+from bedside.web import security
+from bedside.web.deps import LoginRequired
+from bedside.web.rendering import WEB_DIR, locale_of, render
+
+log = logging.getLogger("bedside.http")
+
+
+class RequestContextMiddleware:
+    """Request id, client address, access log, metrics and the anon cookie, without buffering."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        client = scope.get("client")
+        tokens = (
+            context.request_id.set(rid),
+            context.client_ip.set(client[0] if client else None),
+            context.user_agent.set(headers.get(b"user-agent", b"").decode("latin-1")[:300]),
+        )
+        state: dict[str, Any] = scope.setdefault("state", {})
+        status = 500
+        start = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                extra = [(b"x-request-id", rid.encode())]
+                cookie = security.anon_cookie_header(state)
+                if cookie:
+                    extra.append((b"set-cookie", cookie))
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "")
+            REQUESTS.labels(method, template, str(status)).inc()
+            LATENCY.labels(method, template).observe(elapsed)
+            if not template.startswith(("/static", "/healthz", "/metrics")):
+                log.info("%s %s %s %.1fms", method, scope.get("path"), status, elapsed * 1000)
+            for var, token in zip(
+                (context.request_id, context.client_ip, context.user_agent), tokens, strict=True
+            ):
+                var.reset(token)
+
+
+def _wants_json(request: Request) -> bool:
+    if request.url.path.startswith(("/api/", "/healthz", "/metrics")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _surface(request: Request) -> str:
+    first = request.url.path.strip("/").split("/", 1)[0]
+    return first if first in ("phone", "kiosk", "console") else "shared"
+
+
+def _problem(request: Request, exc: DomainError) -> Response:
+    locale = locale_of(request)
+    if _wants_json(request):
+        return JSONResponse(exc.problem(locale), status_code=exc.status,
+                            media_type="application/problem+json")
+    return render(request, "shared/error.html",
+                  {"error": exc, "message": exc.localized(locale), "surface": _surface(request)},
+                  status_code=exc.status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return _problem(request, exc)
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": exc.login_url})
+        return RedirectResponse(exc.login_url, status_code=303)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
+        return _problem(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        fields = [".".join(str(p) for p in err.get("loc", ()) if p != "body") for err in exc.errors()]
+        error = InvalidInput(N_("Some of the information entered is not valid: %(fields)s"),
+                             code="validation_error", params={"fields": ", ".join(fields)})
+        response = _problem(request, error)
+        if isinstance(response, JSONResponse):
+            body = error.problem(locale_of(request))
+            body["errors"] = [
+                {"field": f, "type": err.get("type"), "detail": err.get("msg")}
+                for f, err in zip(fields, exc.errors(), strict=True)
+            ]
+            return JSONResponse(body, status_code=422, media_type="application/problem+json")
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _problem(request, NotFound(N_("This page does not exist.")))
+        if exc.status_code == 405:
+            return _problem(request, DomainError(N_("This method is not allowed here."),
+                                                 code="method_not_allowed"))
+        error = DomainError(code=f"http_{exc.status_code}")
+        error.status = exc.status_code
+        return _problem(request, error)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        error = DomainError(N_("Something went wrong on our side. Please try again."),
+                            code="internal_error")
+        error.status = 500
+        return _problem(request, error)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    database = db.configure(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        loop = OutboxLoop(database.session_factory) if settings.dispatch_in_process else None
+        if loop:
+            loop.start()
+        try:
+            yield
+        finally:
+            if loop:
+                loop.stop()
+
+    app = FastAPI(title="Bedside", version=__version__, lifespan=lifespan,
+                  docs_url="/docs", openapi_url="/openapi.json")
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+
+    from bedside.admissions.api import router as admissions_api
+    from bedside.kiosks.api import router as kiosks_api
+    from bedside.ops import router as ops_router
+    from bedside.patients.api import router as me_api
+    from bedside.web.console.routes import router as console_router
+    from bedside.web.kiosk.routes import router as kiosk_router
+    from bedside.web.phone.routes import router as phone_router
+    from bedside.web.shared_routes import router as shared_router
+
+    for router in (ops_router, shared_router, phone_router, kiosk_router, console_router,
+                   admissions_api, me_api, kiosks_api):
+        app.include_router(router)
+    return app

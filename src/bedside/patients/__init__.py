@@ -1,0 +1,1 @@
+"""Patients (住院人) and the credentials that identify them. Announces PatientRegistered."""

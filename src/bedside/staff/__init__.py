@@ -1,0 +1,1 @@
+"""Staff users, their roles, console login and lock-out. Announces nothing yet."""

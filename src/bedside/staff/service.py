@@ -1,0 +1,155 @@
+"""Console login with lock-out, and staff administration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bedside.core import audit
+from bedside.core.audit import Actor
+from bedside.core.auth import close_session, hash_password, open_session, verify_password
+from bedside.core.db import utcnow
+from bedside.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from bedside.core.i18n import N_
+from bedside.settings import get_settings
+from bedside.staff.models import StaffRole, StaffUser
+from bedside.staff.roles import Role
+
+SESSION_KIND = "staff"
+MIN_PASSWORD = 10
+
+
+class LoginFailed(DomainError):
+    status = 401
+    code = "login_failed"
+    message = N_("Wrong username or password.")
+
+
+class AccountLocked(DomainError):
+    status = 423
+    code = "account_locked"
+    message = N_("Too many failed attempts. This account is locked for %(minutes)s minutes.")
+
+
+def actor_for(user: StaffUser) -> Actor:
+    return Actor(kind="staff", id=user.id, label=user.username, roles=user.roles)
+
+
+def login(session: Session, username: str, password: str) -> tuple[StaffUser, str]:
+    """Checks the password and opens a session; failures count toward a lock-out."""
+    settings = get_settings()
+    user = session.scalar(
+        select(StaffUser).where(StaffUser.username == username.strip().lower()).with_for_update()
+    )
+    now = utcnow()
+    if user is None or not user.active:
+        verify_password(password, None)
+        audit.record(session, Actor("anonymous", None, username[:50]), "staff.login_failed",
+                     "staff_user", None, reason="unknown")
+        session.commit()
+        raise LoginFailed()
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        audit.record(session, actor_for(user), "staff.login_refused_locked", "staff_user", user.id)
+        session.commit()
+        raise AccountLocked(params={"minutes": minutes})
+    if not verify_password(password, user.password_hash):
+        user.failed_logins += 1
+        locked = user.failed_logins >= settings.login_max_failures
+        if locked:
+            user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+            user.failed_logins = 0
+        audit.record(session, actor_for(user), "staff.login_failed", "staff_user", user.id,
+                     locked=locked)
+        session.commit()
+        if locked:
+            raise AccountLocked(params={"minutes": settings.login_lockout_minutes})
+        raise LoginFailed()
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    token = open_session(session, SESSION_KIND, user.id,
+                         timedelta(hours=settings.staff_session_hours))
+    audit.record(session, actor_for(user), "staff.login", "staff_user", user.id)
+    session.commit()
+    return user, token
+
+
+def logout(session: Session, actor: Actor, token: str | None) -> None:
+    close_session(session, SESSION_KIND, token)
+    audit.record(session, actor, "staff.logout", "staff_user", actor.id)
+    session.commit()
+
+
+def get_user(session: Session, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound(N_("Staff user not found."), code="staff_not_found")
+    return user
+
+
+def list_users(session: Session) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+
+def _check_roles(roles: list[str]) -> list[str]:
+    known = {r.value for r in Role}
+    bad = [r for r in roles if r not in known]
+    if bad or not roles:
+        raise InvalidInput(N_("Choose at least one valid role."), code="invalid_role", field="roles")
+    return sorted(set(roles))
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    roles: list[str],
+    department_id: int | None = None,
+    ward_id: int | None = None,
+    password_hash: str | None = None,
+    commit: bool = True,
+) -> StaffUser:
+    if actor.kind != "system" and not actor.has_role(Role.ADMIN):
+        raise Forbidden()
+    name = username.strip().lower()
+    if not name or not name.replace("_", "").replace(".", "").isalnum() or len(name) > 50:
+        raise InvalidInput(N_("Usernames use letters, digits, dots and underscores."),
+                           code="invalid_username", field="username")
+    if not full_name.strip():
+        raise InvalidInput(N_("A name is required."), code="name_required", field="full_name")
+    if password_hash is None and len(password) < MIN_PASSWORD:
+        raise InvalidInput(N_("Passwords need at least %(n)s characters."), code="weak_password",
+                           params={"n": MIN_PASSWORD}, field="password")
+    if session.scalar(select(StaffUser.id).where(StaffUser.username == name)) is not None:
+        raise Conflict(N_("That username is taken."), code="username_taken", field="username")
+    user = StaffUser(
+        username=name,
+        full_name=full_name.strip(),
+        password_hash=password_hash or hash_password(password),
+        department_id=department_id,
+        ward_id=ward_id,
+        role_rows=[StaffRole(role=r) for r in _check_roles(roles)],
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "staff.create", "staff_user", user.id, roles=",".join(user.roles))
+    if commit:
+        session.commit()
+    return user
+
+
+def unlock(session: Session, actor: Actor, user_id: int) -> StaffUser:
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden()
+    user = get_user(session, user_id)
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record(session, actor, "staff.unlock", "staff_user", user.id)
+    session.commit()
+    return user

@@ -1,0 +1,1 @@
+"""Server-rendered surfaces (Jinja2 + htmx): phone, kiosk and console."""

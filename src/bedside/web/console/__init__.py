@@ -1,0 +1,1 @@
+"""Console surface for staff, with navigation by role."""

@@ -1,0 +1,34 @@
+"""Console navigation: each entry lists the roles that see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bedside.core.i18n import N_
+from bedside.staff.roles import PATIENT_DATA_ROLES, Role
+
+ALL = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str
+    roles: frozenset[str]
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("/console/", N_("Overview"), ALL),
+    NavItem("/console/notices", N_("Admission notices"),
+            frozenset({Role.DOCTOR, Role.ADMISSION_CENTER, Role.ADMIN, Role.NURSE})),
+    NavItem("/console/patients", N_("Patients"), PATIENT_DATA_ROLES),
+    NavItem("/console/wards", N_("Wards and beds"),
+            frozenset({Role.ADMISSION_CENTER, Role.NURSE, Role.ADMIN, Role.MANAGER, Role.DOCTOR})),
+    NavItem("/console/kiosks", N_("Kiosks"), frozenset({Role.ADMIN, Role.OPS_ENGINEER})),
+    NavItem("/console/staff", N_("Staff"), frozenset({Role.ADMIN})),
+    NavItem("/console/audit", N_("Audit log"), frozenset({Role.ADMIN})),
+)
+
+
+def for_roles(roles: frozenset[str]) -> list[NavItem]:
+    return [item for item in NAV if roles & item.roles]

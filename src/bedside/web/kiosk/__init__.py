@@ -1,0 +1,1 @@
+"""Kiosk surface: portrait touch screen, large targets, idle reset."""

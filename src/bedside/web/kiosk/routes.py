@@ -1,0 +1,97 @@
+"""Kiosk pages: device activation, patient sign-in by card or number, the patient's next step."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from bedside.admissions import service as admissions_service
+from bedside.core.errors import DomainError
+from bedside.hospital import service as hospital_service
+from bedside.journeys import service as journeys_service
+from bedside.kiosks import service as kiosks_service
+from bedside.patients.models import CredentialKind
+from bedside.settings import get_settings
+from bedside.web import cookies, security
+from bedside.web.deps import KIOSK_COOKIE, KIOSK_PATIENT_COOKIE, DbSession, KioskDevice, KioskPatient
+from bedside.web.forms import form_error
+from bedside.web.rendering import locale_of, render
+
+router = APIRouter(prefix="/kiosk", include_in_schema=False,
+                   dependencies=[Depends(security.csrf_protect)])
+
+LOGIN_KINDS = [k.value for k in kiosks_service.LOGIN_KINDS]
+
+
+@router.get("/activate")
+def activate_page(request: Request, key: str | None = None) -> Response:
+    # Prefilling from the link is a demo convenience; elsewhere the installer types the key.
+    return render(request, "kiosk/activate.html", {"key": key if get_settings().demo else ""})
+
+
+@router.post("/activate")
+def activate(request: Request, session: DbSession, key: Annotated[str, Form()] = "") -> Response:
+    try:
+        kiosks_service.authenticate(session, key.strip())
+    except DomainError as exc:
+        return form_error(request, "kiosk/activate.html", {"key": ""}, exc)
+    response = RedirectResponse("/kiosk/", status_code=303)
+    cookies.set_login(response, KIOSK_COOKIE, key.strip(), 10 * 365 * 86400)
+    return response
+
+
+@router.get("/")
+def home(request: Request, device: KioskDevice) -> Response:
+    return render(request, "kiosk/home.html", {"kiosk": device.kiosk})
+
+
+@router.get("/login")
+def login_page(request: Request, device: KioskDevice, kind: str = "resident_id") -> Response:
+    if kind not in LOGIN_KINDS:
+        kind = CredentialKind.RESIDENT_ID
+    return render(request, "kiosk/login.html", {"kiosk": device.kiosk, "kind": kind,
+                                                "kinds": LOGIN_KINDS})
+
+
+@router.post("/login")
+def login(request: Request, session: DbSession, device: KioskDevice,
+          kind: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
+          id_last6: Annotated[str, Form()] = "") -> Response:
+    ctx = {"kiosk": device.kiosk, "kind": kind if kind in LOGIN_KINDS else "resident_id",
+           "kinds": LOGIN_KINDS}
+    try:
+        _, token = kiosks_service.patient_login(session, device.kiosk, kind, value, id_last6)
+    except DomainError as exc:
+        return form_error(request, "kiosk/login.html", ctx, exc)
+    security.renew_anon(request)
+    response = RedirectResponse("/kiosk/patient", status_code=303)
+    cookies.set_login(response, KIOSK_PATIENT_COOKIE, token, None)
+    return response
+
+
+@router.get("/patient")
+def patient_home(request: Request, session: DbSession, me: KioskPatient) -> Response:
+    locale = locale_of(request)
+    notices = admissions_service.for_patients(session, {me.patient.id})
+    return render(request, "kiosk/patient.html", {
+        "kiosk": me.kiosk, "patient": me.patient,
+        "step": journeys_service.for_patient(session, me.patient.id, locale),
+        "notices": notices,
+        "departments": {d.id: d for d in hospital_service.list_departments(session)},
+        "idle_seconds": get_settings().kiosk_idle_seconds,
+    })
+
+
+@router.post("/logout")
+def logout(request: Request, session: DbSession, device: KioskDevice,
+           reason: Annotated[str, Form()] = "button") -> Response:
+    kiosks_service.patient_logout(session, device.kiosk, request.cookies.get(KIOSK_PATIENT_COOKIE),
+                                  "idle" if reason == "idle" else "button")
+    security.renew_anon(request)
+    response = RedirectResponse("/kiosk/", status_code=303)
+    cookies.clear(response, KIOSK_PATIENT_COOKIE)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

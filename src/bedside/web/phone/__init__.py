@@ -1,0 +1,1 @@
+"""Phone (H5) surface for patients and families."""

@@ -1,0 +1,109 @@
+"""Test setup: a freshly migrated database per run (SQLite file, or a new PostgreSQL database
+when BEDSIDE_DATABASE_URL points at one), emptied after every test."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="bedside-test-"))
+_BASE_URL = os.environ.get("BEDSIDE_DATABASE_URL", "")
+_PG_ADMIN_URL: str | None = None
+
+if _BASE_URL.startswith("postgresql"):
+    # One database per run, so parallel or repeated runs never see each other's rows.
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    _PG_ADMIN_URL = _BASE_URL
+    _name = f"bedside_t_{uuid.uuid4().hex[:10]}"
+    _admin = create_engine(_BASE_URL, isolation_level="AUTOCOMMIT")
+    with _admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{_name}"'))
+    _admin.dispose()
+    TEST_DB_URL = make_url(_BASE_URL).set(database=_name).render_as_string(hide_password=False)
+else:
+    _name = ""
+    TEST_DB_URL = f"sqlite:///{_TMP / 'test.sqlite3'}"
+
+os.environ.update({
+    "BEDSIDE_DATABASE_URL": TEST_DB_URL,
+    "BEDSIDE_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    "BEDSIDE_DEMO": "0",
+    "BEDSIDE_DISPATCH_IN_PROCESS": "0",
+    "BEDSIDE_LOG_LEVEL": "WARNING",
+    "BEDSIDE_HOSPITAL_NAME": "测试医院",
+})
+
+from bedside import dbtools, wiring  # noqa: E402,F401
+from bedside.accounts.sms import LogSmsGateway, set_gateway  # noqa: E402
+from bedside.core import db  # noqa: E402
+from bedside.settings import get_settings  # noqa: E402
+
+get_settings.cache_clear()
+dbtools.upgrade(TEST_DB_URL)
+DATABASE = db.configure(TEST_DB_URL)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    DATABASE.dispose()
+    if _PG_ADMIN_URL and _name:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(_PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_all_tables() -> None:
+    from sqlalchemy import text
+
+    tables = [t.name for t in reversed(db.Base.metadata.sorted_tables)]
+    with DATABASE.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                              + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def _clean_database() -> Iterator[None]:
+    yield
+    _empty_all_tables()
+
+
+@pytest.fixture
+def sms() -> Iterator[LogSmsGateway]:
+    gateway = LogSmsGateway(demo=False)
+    set_gateway(gateway)
+    yield gateway
+    set_gateway(None)
+
+
+@pytest.fixture
+def session() -> Iterator[db.Session]:
+    with DATABASE.session() as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def app():  # type: ignore[no-untyped-def]
+    from bedside.main import create_app
+
+    return create_app(get_settings())
+
+
+@pytest.fixture
+def client(app, sms):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
