@@ -136,7 +136,7 @@ def patients_of(session: Session, account_id: int) -> list[tuple[AccountPatient,
         .where(AccountPatient.account_id == account_id)
         .order_by(AccountPatient.relation != Relation.SELF, AccountPatient.id)
     )
-    return [(link, patient) for link, patient in rows.tuples()]
+    return [(link, patient) for link, patient in rows]
 
 
 def patient_ids_of(session: Session, account_id: int) -> set[int]:

@@ -61,8 +61,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # Python's sqlite3 opens transactions lazily; BEGIN IMMEDIATE on first write keeps
-            # concurrent writers from deadlocking on lock upgrades.
+            # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
+            # SAVEPOINT and rollback behave as on PostgreSQL.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
@@ -73,7 +73,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Deferred: readers never block writers under WAL. SQLite is the embedded, single-site
+            # default; concurrent write load belongs on PostgreSQL.
+            conn.exec_driver_sql("BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
