@@ -66,8 +66,9 @@ def hospital(session: Session) -> World:
     return World(h, cardio, ortho, ward, beds)
 
 
-def staff(session: Session, username: str, *roles: str, department_id: int | None = None) -> StaffUser:
-    return staff_service.create_user(session, SYSTEM, username=username, full_name=f"{username}医生",
+def staff(session: Session, username: str, *roles: str, department_id: int | None = None,
+          full_name: str | None = None) -> StaffUser:
+    return staff_service.create_user(session, SYSTEM, username=username, full_name=full_name or username,
                                      password="", password_hash=_HASH, roles=list(roles),
                                      department_id=department_id)
 

@@ -104,6 +104,8 @@ _database: Database | None = None
 
 def configure(url: str, **engine_kwargs: Any) -> Database:
     global _database
+    if _database is not None and _database.url == url and not engine_kwargs:
+        return _database
     if _database is not None:
         _database.dispose()
     _database = Database(url, **engine_kwargs)

@@ -34,6 +34,8 @@
   });
 
   var atHome = window.location.pathname === "/kiosk/" || window.location.pathname === "/kiosk/activate";
+  // The welcome screen is where every visit ends: nothing of the last patient survives it.
+  if (atHome) { clearPersonal(); }
   window.setInterval(function () {
     if (atHome) { return; }
     left -= 1;

@@ -1,0 +1,93 @@
+"""Browser tests: the real app served by uvicorn in a thread, driven by Playwright in Debian's
+headless Chromium (no browser download). Without /usr/bin/chromium they skip, unless CI=true
+or BEDSIDE_REQUIRE_BROWSER=1, where a missing browser is a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from bedside.main import create_app
+from bedside.settings import get_settings
+
+CHROMIUM = os.environ.get("BEDSIDE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+KIOSK = {"width": 1080, "height": 1920}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def _require_browser() -> bool:
+    return os.environ.get("CI") == "true" or os.environ.get("BEDSIDE_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+        if _require_browser():
+            pytest.fail(f"Chromium not found at {CHROMIUM}; install Debian's chromium package")
+        pytest.skip("Chromium not installed (apt-get install chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage",
+    ])
+    yield b
+    b.close()
+    pw.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    settings = get_settings().model_copy(update={"dispatch_in_process": True})
+    app = create_app(settings)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def new_page(browser, live_server):  # type: ignore[no-untyped-def]
+    contexts = []
+
+    def make(viewport: dict[str, int] = PHONE):  # type: ignore[no-untyped-def]
+        ctx = browser.new_context(viewport=viewport, base_url=live_server, locale="zh-CN")
+        ctx.set_default_timeout(10000)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
