@@ -46,8 +46,7 @@ def main() -> int:
         return 1 if missing else 0
     PO.parent.mkdir(parents=True, exist_ok=True)
     with PO.open("wb") as fh:
-        write_po(fh, catalog, omit_header=False, no_location=True, width=100,
-                 ignore_obsolete=True)
+        write_po(fh, catalog, omit_header=False, no_location=True, width=100, ignore_obsolete=True)
     print(f"{PO.relative_to(ROOT)}: {len(catalog)} messages, {len(missing)} untranslated")
     return 0
 

@@ -31,14 +31,16 @@ else:
     _name = ""
     TEST_DB_URL = f"sqlite:///{_TMP / 'test.sqlite3'}"
 
-os.environ.update({
-    "BEDSIDE_DATABASE_URL": TEST_DB_URL,
-    "BEDSIDE_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-    "BEDSIDE_DEMO": "0",
-    "BEDSIDE_DISPATCH_IN_PROCESS": "0",
-    "BEDSIDE_LOG_LEVEL": "WARNING",
-    "BEDSIDE_HOSPITAL_NAME": "测试医院",
-})
+os.environ.update(
+    {
+        "BEDSIDE_DATABASE_URL": TEST_DB_URL,
+        "BEDSIDE_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "BEDSIDE_DEMO": "0",
+        "BEDSIDE_DISPATCH_IN_PROCESS": "0",
+        "BEDSIDE_LOG_LEVEL": "WARNING",
+        "BEDSIDE_HOSPITAL_NAME": "测试医院",
+    }
+)
 
 from bedside import dbtools, wiring  # noqa: E402,F401
 from bedside.accounts.sms import LogSmsGateway, set_gateway  # noqa: E402
@@ -67,11 +69,12 @@ def _empty_all_tables() -> None:
     tables = [t.name for t in reversed(db.Base.metadata.sorted_tables)]
     with DATABASE.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                              + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
         else:
             for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
+                conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - our own table names
 
 
 @pytest.fixture(autouse=True)

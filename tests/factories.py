@@ -49,8 +49,9 @@ def hospital(session: Session) -> World:
     session.add(h)
     session.flush()
     campus = Campus(hospital_id=h.id, code="MAIN", name="本部")
-    cardio = Department(hospital_id=h.id, code="CARD", name="心血管内科", name_en="Cardiology",
-                        suggested_deposit_fen=500000)
+    cardio = Department(
+        hospital_id=h.id, code="CARD", name="心血管内科", name_en="Cardiology", suggested_deposit_fen=500000
+    )
     ortho = Department(hospital_id=h.id, code="ORTH", name="骨科", name_en="Orthopedics")
     session.add_all([campus, cardio, ortho])
     session.flush()
@@ -66,18 +67,35 @@ def hospital(session: Session) -> World:
     return World(h, cardio, ortho, ward, beds)
 
 
-def staff(session: Session, username: str, *roles: str, department_id: int | None = None,
-          full_name: str | None = None) -> StaffUser:
-    return staff_service.create_user(session, SYSTEM, username=username, full_name=full_name or username,
-                                     password="", password_hash=_HASH, roles=list(roles),
-                                     department_id=department_id)
+def staff(
+    session: Session,
+    username: str,
+    *roles: str,
+    department_id: int | None = None,
+    full_name: str | None = None,
+) -> StaffUser:
+    return staff_service.create_user(
+        session,
+        SYSTEM,
+        username=username,
+        full_name=full_name or username,
+        password="",
+        password_hash=_HASH,
+        roles=list(roles),
+        department_id=department_id,
+    )
 
 
-def patient(session: Session, name: str = "王小明", phone: str | None = None, male: bool = True,
-            birth: date = date(1980, 5, 17)) -> Patient:
-    return patients_service.register(session, SYSTEM, name=name,
-                                     resident_id=make_resident_id(birth, male),
-                                     phone=phone or make_phone())
+def patient(
+    session: Session,
+    name: str = "王小明",
+    phone: str | None = None,
+    male: bool = True,
+    birth: date = date(1980, 5, 17),
+) -> Patient:
+    return patients_service.register(
+        session, SYSTEM, name=name, resident_id=make_resident_id(birth, male), phone=phone or make_phone()
+    )
 
 
 def account_for(session: Session, phone: str, *patients: Patient, relation: str = "self") -> Account:
@@ -85,8 +103,14 @@ def account_for(session: Session, phone: str, *patients: Patient, relation: str 
     session.add(account)
     session.flush()
     for i, p in enumerate(patients):
-        session.add(AccountPatient(account_id=account.id, patient_id=p.id,
-                                   relation=relation if i == 0 else "other", consent="staff"))
+        session.add(
+            AccountPatient(
+                account_id=account.id,
+                patient_id=p.id,
+                relation=relation if i == 0 else "other",
+                consent="staff",
+            )
+        )
     session.commit()
     return account
 

@@ -14,9 +14,11 @@ def csrf(client: TestClient, path: str = "/console/login") -> str:
 
 def staff_login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     token = csrf(client)
-    r = client.post("/console/login", data={"username": username, "password": password,
-                                            "csrf_token": token, "next": "/console/"},
-                    follow_redirects=False)
+    r = client.post(
+        "/console/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/console/"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return csrf(client, "/console/")
 
@@ -27,7 +29,8 @@ def phone_login(client: TestClient, sms: LogSmsGateway, phone: str) -> str:
     assert r.status_code == 200, r.text
     code = sms.last_code(phone)
     assert code
-    r = client.post("/phone/login", data={"phone": phone, "code": code, "csrf_token": token},
-                    follow_redirects=False)
+    r = client.post(
+        "/phone/login", data={"phone": phone, "code": code, "csrf_token": token}, follow_redirects=False
+    )
     assert r.status_code == 303, r.text
     return csrf(client, "/phone/")

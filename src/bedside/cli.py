@@ -49,8 +49,10 @@ def _seed(beds: int, seed_value: int) -> None:
     with console.status(f"seeding a demo hospital of {beds} beds…"), database.session() as session:
         report = seed(session, beds=beds, seed_value=seed_value)
     if report.created:
-        console.print(f"[green]demo hospital created[/green]: {report.wards} wards, {report.beds} beds, "
-                      f"{report.staff} staff, {report.patients} patients")
+        console.print(
+            f"[green]demo hospital created[/green]: {report.wards} wards, {report.beds} beds, "
+            f"{report.staff} staff, {report.patients} patients"
+        )
     else:
         console.print("demo hospital already present: nothing added")
     base = _settings().base_url
@@ -64,8 +66,10 @@ def _seed(beds: int, seed_value: int) -> None:
 
 
 @app.command()
-def seed(beds: Annotated[int, typer.Option(help="number of beds")] = 400,
-         seed: Annotated[int, typer.Option("--seed", help="random seed")] = 42) -> None:
+def seed(
+    beds: Annotated[int, typer.Option(help="number of beds")] = 400,
+    seed: Annotated[int, typer.Option("--seed", help="random seed")] = 42,
+) -> None:
     """Migrate and load the demo hospital (idempotent)."""
     from bedside import dbtools
 
@@ -78,13 +82,24 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the web application."""
     import uvicorn
 
-    uvicorn.run("bedside.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_config=None)
+    uvicorn.run(
+        "bedside.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+    )
 
 
 @app.command()
-def demo(host: str = "127.0.0.1", port: int = 8000, beds: int = 400,
-         serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True) -> None:
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    beds: int = 400,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+) -> None:
     """Demo mode: migrate an SQLite file under var/, load the demo hospital, and serve it."""
     os.environ.setdefault("BEDSIDE_DEMO", "1")
     os.environ.setdefault("BEDSIDE_BASE_URL", f"http://{host}:{port}")
@@ -124,9 +139,11 @@ def worker(poll: float = 2.0) -> None:
 
 
 @app.command("create-admin")
-def create_admin(username: str, full_name: Annotated[str, typer.Option("--name")] = "Administrator",
-                 password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                                       confirmation_prompt=True)] = "") -> None:
+def create_admin(
+    username: str,
+    full_name: Annotated[str, typer.Option("--name")] = "Administrator",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
     """Create the first administrator of a fresh installation."""
     from bedside import wiring  # noqa: F401
     from bedside.core import db
@@ -137,8 +154,9 @@ def create_admin(username: str, full_name: Annotated[str, typer.Option("--name")
     database = db.configure(_settings().database_url)
     with database.session() as session:
         try:
-            staff_service.create_user(session, SYSTEM, username=username, full_name=full_name,
-                                      password=password, roles=["admin"])
+            staff_service.create_user(
+                session, SYSTEM, username=username, full_name=full_name, password=password, roles=["admin"]
+            )
         except DomainError as exc:
             console.print(f"[red]{exc.code}[/red]: {exc.localized('en')}")
             raise typer.Exit(1) from exc

@@ -13,8 +13,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("file_template",
-                        "%%(year)d%%(month).2d%%(day).2d_%%(slug)s_%%(rev)s")
+    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(slug)s_%%(rev)s")
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

@@ -97,11 +97,15 @@ def _surface(request: Request) -> str:
 def _problem(request: Request, exc: DomainError) -> Response:
     locale = locale_of(request)
     if _wants_json(request):
-        return JSONResponse(exc.problem(locale), status_code=exc.status,
-                            media_type="application/problem+json")
-    return render(request, "shared/error.html",
-                  {"error": exc, "message": exc.localized(locale), "surface": _surface(request)},
-                  status_code=exc.status)
+        return JSONResponse(
+            exc.problem(locale), status_code=exc.status, media_type="application/problem+json"
+        )
+    return render(
+        request,
+        "shared/error.html",
+        {"error": exc, "message": exc.localized(locale), "surface": _surface(request)},
+        status_code=exc.status,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -120,8 +124,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         fields = [".".join(str(p) for p in err.get("loc", ()) if p != "body") for err in exc.errors()]
-        error = InvalidInput(N_("Some of the information entered is not valid: %(fields)s"),
-                             code="validation_error", params={"fields": ", ".join(fields)})
+        error = InvalidInput(
+            N_("Some of the information entered is not valid: %(fields)s"),
+            code="validation_error",
+            params={"fields": ", ".join(fields)},
+        )
         response = _problem(request, error)
         if isinstance(response, JSONResponse):
             body = error.problem(locale_of(request))
@@ -137,8 +144,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             return _problem(request, NotFound(N_("This page does not exist.")))
         if exc.status_code == 405:
-            return _problem(request, DomainError(N_("This method is not allowed here."),
-                                                 code="method_not_allowed"))
+            return _problem(
+                request, DomainError(N_("This method is not allowed here."), code="method_not_allowed")
+            )
         error = DomainError(code=f"http_{exc.status_code}")
         error.status = exc.status_code
         return _problem(request, error)
@@ -146,8 +154,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error")
-        error = DomainError(N_("Something went wrong on our side. Please try again."),
-                            code="internal_error")
+        error = DomainError(N_("Something went wrong on our side. Please try again."), code="internal_error")
         error.status = 500
         return _problem(request, error)
 
@@ -168,8 +175,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if loop:
                 loop.stop()
 
-    app = FastAPI(title="Bedside", version=__version__, lifespan=lifespan,
-                  docs_url="/docs", openapi_url="/openapi.json")
+    app = FastAPI(
+        title="Bedside", version=__version__, lifespan=lifespan, docs_url="/docs", openapi_url="/openapi.json"
+    )
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
@@ -183,7 +191,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.web.phone.routes import router as phone_router
     from bedside.web.shared_routes import router as shared_router
 
-    for router in (ops_router, shared_router, phone_router, kiosk_router, console_router,
-                   admissions_api, me_api, kiosks_api):
+    for router in (
+        ops_router,
+        shared_router,
+        phone_router,
+        kiosk_router,
+        console_router,
+        admissions_api,
+        me_api,
+        kiosks_api,
+    ):
         app.include_router(router)
     return app

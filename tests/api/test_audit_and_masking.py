@@ -25,9 +25,16 @@ def test_issuing_a_notice_is_audited_with_who_what_when_where(client, session):
     doctor = factories.staff(session, "dr.li", "doctor", department_id=world.department.id)
     patient = factories.patient(session)
     token = staff_login(client, "dr.li")
-    r = client.post("/api/v1/admission-notices", headers={"X-CSRF-Token": token, "X-Request-ID": "req-42"},
-                    json={"patient_id": patient.id, "department_id": world.department.id,
-                          "diagnosis": "心绞痛", "expected_date": factories.tomorrow().isoformat()})
+    r = client.post(
+        "/api/v1/admission-notices",
+        headers={"X-CSRF-Token": token, "X-Request-ID": "req-42"},
+        json={
+            "patient_id": patient.id,
+            "department_id": world.department.id,
+            "diagnosis": "心绞痛",
+            "expected_date": factories.tomorrow().isoformat(),
+        },
+    )
     assert r.status_code == 201
     row = _actions(session, action="admission_notice.issue")[0]
     assert (row.actor_kind, row.actor_id) == ("staff", doctor.id)

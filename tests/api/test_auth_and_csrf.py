@@ -25,8 +25,9 @@ def test_staff_login_logout_round_trip(client, session):
 def test_wrong_password_shows_the_error_with_a_4xx(client, session):
     factories.staff(session, "dr.li", "doctor")
     token = csrf(client)
-    r = client.post("/console/login", data={"username": "dr.li", "password": "bad-password",
-                                            "csrf_token": token})
+    r = client.post(
+        "/console/login", data={"username": "dr.li", "password": "bad-password", "csrf_token": token}
+    )
     assert r.status_code == 401
     assert 'data-code="login_failed"' in r.text
     assert "用户名或密码错误" in r.text
@@ -36,8 +37,9 @@ def test_lockout_message_through_the_page(client, session):
     factories.staff(session, "dr.li", "doctor")
     token = csrf(client)
     for _ in range(5):
-        r = client.post("/console/login", data={"username": "dr.li", "password": "bad-password",
-                                                "csrf_token": token})
+        r = client.post(
+            "/console/login", data={"username": "dr.li", "password": "bad-password", "csrf_token": token}
+        )
     assert r.status_code == 423 and 'data-code="account_locked"' in r.text
 
 
@@ -54,14 +56,24 @@ def test_forged_form_with_a_foreign_token_changes_nothing(client, session):
     factories.staff(session, "dr.li", "doctor", department_id=world.department.id)
     patient = factories.patient(session)
     staff_login(client, "dr.li")
-    form = {"patient_id": str(patient.id), "department_id": str(world.department.id),
-            "diagnosis": "肺炎", "expected_date": factories.tomorrow().isoformat(),
-            "csrf_token": "0" * 64}
+    form = {
+        "patient_id": str(patient.id),
+        "department_id": str(world.department.id),
+        "diagnosis": "肺炎",
+        "expected_date": factories.tomorrow().isoformat(),
+        "csrf_token": "0" * 64,
+    }
     r = client.post("/console/notices", data=form)
     assert r.status_code == 403
-    r = client.post("/api/v1/admission-notices", json={
-        "patient_id": patient.id, "department_id": world.department.id, "diagnosis": "肺炎",
-        "expected_date": factories.tomorrow().isoformat()})
+    r = client.post(
+        "/api/v1/admission-notices",
+        json={
+            "patient_id": patient.id,
+            "department_id": world.department.id,
+            "diagnosis": "肺炎",
+            "expected_date": factories.tomorrow().isoformat(),
+        },
+    )
     assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
     assert session.scalar(select(func.count()).select_from(AdmissionNotice)) == 0
 
@@ -82,15 +94,21 @@ def test_phone_login_by_sms_code(client, sms):
 def test_wrong_sms_code_is_a_clear_error(client, sms):
     token = csrf(client, "/phone/login")
     client.post("/phone/login/code", data={"phone": "13800138002", "csrf_token": token})
-    r = client.post("/phone/login", data={"phone": "13800138002", "code": "12345x",
-                                          "csrf_token": token})
+    r = client.post("/phone/login", data={"phone": "13800138002", "code": "12345x", "csrf_token": token})
     assert r.status_code == 422 and 'data-code="otp_invalid"' in r.text
 
 
 def test_open_redirect_is_not_followed(client, session):
     factories.staff(session, "dr.li", "doctor")
     token = csrf(client)
-    r = client.post("/console/login", data={"username": "dr.li", "password": factories.PASSWORD,
-                                            "csrf_token": token, "next": "//evil.example/x"},
-                    follow_redirects=False)
+    r = client.post(
+        "/console/login",
+        data={
+            "username": "dr.li",
+            "password": factories.PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/console/"

@@ -31,14 +31,35 @@ def test_unknown_page_is_an_html_404(client):
     assert r.status_code == 404 and "text/html" in r.headers["content-type"]
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"department_id": 1, "diagnosis": "x", "expected_date": "2030-01-01"}, "patient_id"),
-    ({"patient_id": "abc", "department_id": 1, "diagnosis": "x", "expected_date": "2030-01-01"}, "patient_id"),
-    ({"patient_id": 1, "department_id": 1, "diagnosis": "", "expected_date": "2030-01-01"}, "diagnosis"),
-    ({"patient_id": 1, "department_id": 1, "diagnosis": "x", "expected_date": "not-a-date"}, "expected_date"),
-    ({"patient_id": 1, "department_id": 1, "diagnosis": "x" * 201, "expected_date": "2030-01-01"}, "diagnosis"),
-    ({"patient_id": 1, "department_id": 1, "diagnosis": "x", "expected_date": "2030-01-01", "kind": "zzz"}, "kind"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"department_id": 1, "diagnosis": "x", "expected_date": "2030-01-01"}, "patient_id"),
+        (
+            {"patient_id": "abc", "department_id": 1, "diagnosis": "x", "expected_date": "2030-01-01"},
+            "patient_id",
+        ),
+        ({"patient_id": 1, "department_id": 1, "diagnosis": "", "expected_date": "2030-01-01"}, "diagnosis"),
+        (
+            {"patient_id": 1, "department_id": 1, "diagnosis": "x", "expected_date": "not-a-date"},
+            "expected_date",
+        ),
+        (
+            {"patient_id": 1, "department_id": 1, "diagnosis": "x" * 201, "expected_date": "2030-01-01"},
+            "diagnosis",
+        ),
+        (
+            {
+                "patient_id": 1,
+                "department_id": 1,
+                "diagnosis": "x",
+                "expected_date": "2030-01-01",
+                "kind": "zzz",
+            },
+            "kind",
+        ),
+    ],
+)
 def test_invalid_notice_payloads(client, session, doctor, body, field):
     _, _, token = doctor
     r = client.post("/api/v1/admission-notices", json=body, headers={"X-CSRF-Token": token})
@@ -51,15 +72,21 @@ def test_invalid_notice_payloads(client, session, doctor, body, field):
 
 def test_domain_rule_errors(client, session, doctor):
     world, patient, token = doctor
-    past = {"patient_id": patient.id, "department_id": world.department.id, "diagnosis": "肺炎",
-            "expected_date": "2000-01-01"}
+    past = {
+        "patient_id": patient.id,
+        "department_id": world.department.id,
+        "diagnosis": "肺炎",
+        "expected_date": "2000-01-01",
+    }
     r = client.post("/api/v1/admission-notices", json=past, headers={"X-CSRF-Token": token})
     assert r.status_code == 422 and r.json()["code"] == "invalid_expected_date"
     missing = {**past, "expected_date": factories.tomorrow().isoformat(), "patient_id": 99999}
     r = client.post("/api/v1/admission-notices", json=missing, headers={"X-CSRF-Token": token})
     assert r.status_code == 404 and r.json()["code"] == "patient_not_found"
     ok = {**missing, "patient_id": patient.id}
-    assert client.post("/api/v1/admission-notices", json=ok, headers={"X-CSRF-Token": token}).status_code == 201
+    assert (
+        client.post("/api/v1/admission-notices", json=ok, headers={"X-CSRF-Token": token}).status_code == 201
+    )
     r = client.post("/api/v1/admission-notices", json=ok, headers={"X-CSRF-Token": token})
     assert r.status_code == 409 and r.json()["code"] == "notice_already_open"
     assert session.scalar(select(func.count()).select_from(AdmissionNotice)) == 1
@@ -74,8 +101,15 @@ def test_english_locale_cookie_switches_the_message(client, session, doctor):
     assert body["message_zh"] == "未找到该住院证。"
 
 
-@pytest.mark.parametrize("path", ["/console/notices/new?patient_id=abc", "/console/patients/xyz",
-                                  "/phone/notices/1e9", "/kiosk/login?kind=<script>"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/notices/new?patient_id=abc",
+        "/console/patients/xyz",
+        "/phone/notices/1e9",
+        "/kiosk/login?kind=<script>",
+    ],
+)
 def test_junk_in_urls_never_500s(client, session, doctor, path):
     r = client.get(path)
     assert r.status_code < 500
@@ -83,13 +117,27 @@ def test_junk_in_urls_never_500s(client, session, doctor, path):
 
 def test_console_form_errors_re_render_with_the_message(client, session, doctor):
     world, patient, token = doctor
-    r = client.post("/console/notices", data={
-        "patient_id": str(patient.id), "department_id": str(world.department.id), "diagnosis": "",
-        "expected_date": factories.tomorrow().isoformat(), "csrf_token": token})
+    r = client.post(
+        "/console/notices",
+        data={
+            "patient_id": str(patient.id),
+            "department_id": str(world.department.id),
+            "diagnosis": "",
+            "expected_date": factories.tomorrow().isoformat(),
+            "csrf_token": token,
+        },
+    )
     assert r.status_code == 422 and 'data-code="validation_error"' in r.text
-    r = client.post("/console/notices", data={
-        "patient_id": str(patient.id), "department_id": str(world.department.id), "diagnosis": "肺炎",
-        "expected_date": "2001-01-01", "csrf_token": token})
+    r = client.post(
+        "/console/notices",
+        data={
+            "patient_id": str(patient.id),
+            "department_id": str(world.department.id),
+            "diagnosis": "肺炎",
+            "expected_date": "2001-01-01",
+            "csrf_token": token,
+        },
+    )
     assert r.status_code == 422 and 'data-code="invalid_expected_date"' in r.text
 
 

@@ -18,8 +18,16 @@ from tests.helpers import csrf, staff_login
 @pytest.fixture
 def kiosk_key(session):
     factories.hospital(session)
-    _, key = kiosks_service.register(session, SYSTEM, code="K-1", name="一号机", location="大厅",
-                                     model="ZK-43", serial="SN1", modules=["id_reader"])
+    _, key = kiosks_service.register(
+        session,
+        SYSTEM,
+        code="K-1",
+        name="一号机",
+        location="大厅",
+        model="ZK-43",
+        serial="SN1",
+        modules=["id_reader"],
+    )
     return key
 
 
@@ -40,8 +48,11 @@ def test_activation_and_patient_login_by_resident_id(client, session, kiosk_key)
     r = client.post("/kiosk/activate", data={"key": kiosk_key, "csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
     token = csrf(client, "/kiosk/login")
-    r = client.post("/kiosk/login", data={"kind": "resident_id", "value": patient.resident_id.lower(),
-                                          "csrf_token": token}, follow_redirects=False)
+    r = client.post(
+        "/kiosk/login",
+        data={"kind": "resident_id", "value": patient.resident_id.lower(), "csrf_token": token},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     page = client.get("/kiosk/patient")
     assert page.status_code == 200 and "郑*红" in page.text
@@ -52,12 +63,21 @@ def test_inpatient_number_needs_the_last_six_of_the_id(client, session, kiosk_ke
     patients_service.add_credential(session, SYSTEM, patient.id, "inpatient_no", "ZY2026000123")
     client.cookies.set("bs_kiosk", kiosk_key)
     token = csrf(client, "/kiosk/login")
-    r = client.post("/kiosk/login", data={"kind": "inpatient_no", "value": "ZY2026000123",
-                                          "id_last6": "000000", "csrf_token": token})
+    r = client.post(
+        "/kiosk/login",
+        data={"kind": "inpatient_no", "value": "ZY2026000123", "id_last6": "000000", "csrf_token": token},
+    )
     assert r.status_code == 401 and 'data-code="kiosk_login_failed"' in r.text
-    r = client.post("/kiosk/login", data={"kind": "inpatient_no", "value": "ZY2026000123",
-                                          "id_last6": patient.resident_id[-6:], "csrf_token": token},
-                    follow_redirects=False)
+    r = client.post(
+        "/kiosk/login",
+        data={
+            "kind": "inpatient_no",
+            "value": "ZY2026000123",
+            "id_last6": patient.resident_id[-6:],
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
 
 
@@ -66,8 +86,9 @@ def test_guessing_is_rate_limited(client, session, kiosk_key):
     token = csrf(client, "/kiosk/login")
     codes = []
     for i in range(11):
-        r = client.post("/kiosk/login", data={"kind": "visit_card", "value": f"V{i:09d}",
-                                              "csrf_token": token})
+        r = client.post(
+            "/kiosk/login", data={"kind": "visit_card", "value": f"V{i:09d}", "csrf_token": token}
+        )
         codes.append(r.status_code)
     assert codes[:10] == [401] * 10 and codes[10] == 429
 
@@ -76,8 +97,9 @@ def test_kiosk_patient_session_ends_after_idle(client, session, kiosk_key):
     patient = factories.patient(session)
     client.cookies.set("bs_kiosk", kiosk_key)
     token = csrf(client, "/kiosk/login")
-    client.post("/kiosk/login", data={"kind": "resident_id", "value": patient.resident_id,
-                                      "csrf_token": token})
+    client.post(
+        "/kiosk/login", data={"kind": "resident_id", "value": patient.resident_id, "csrf_token": token}
+    )
     assert client.get("/kiosk/patient").status_code == 200
     with time_machine.travel(utcnow() + timedelta(seconds=61)):
         r = client.get("/kiosk/patient", follow_redirects=False)
@@ -88,14 +110,24 @@ def test_admin_registers_a_kiosk_and_sees_the_key_once(client, session):
     factories.hospital(session)
     factories.staff(session, "root", "admin")
     token = staff_login(client, "root")
-    r = client.post("/console/kiosks", data={"code": "k-9", "name": "九号机", "location": "门诊",
-                                             "model": "ZK-19", "serial": "S9",
-                                             "modules": ["id_reader", "receipt_printer"],
-                                             "csrf_token": token})
+    r = client.post(
+        "/console/kiosks",
+        data={
+            "code": "k-9",
+            "name": "九号机",
+            "location": "门诊",
+            "model": "ZK-19",
+            "serial": "S9",
+            "modules": ["id_reader", "receipt_printer"],
+            "csrf_token": token,
+        },
+    )
     assert r.status_code == 201
     key = r.text.split('data-testid="new-kiosk-key"')[1].split("<code")[1].split(">")[1].split("<")[0]
     assert client.get("/api/v1/kiosk/me", headers={"X-Kiosk-Key": key}).json()["code"] == "K-9"
     assert key not in client.get("/console/kiosks").text
-    r = client.post("/console/kiosks", data={"code": "K-9", "name": "x", "location": "x", "model": "x",
-                                             "serial": "x", "csrf_token": token})
+    r = client.post(
+        "/console/kiosks",
+        data={"code": "K-9", "name": "x", "location": "x", "model": "x", "serial": "x", "csrf_token": token},
+    )
     assert r.status_code == 409

@@ -20,12 +20,26 @@ def two_families(session):
     factories.account_for(session, "13811110001", a)
     factories.account_for(session, "13811110002", b)
     actor = staff_service.actor_for(doctor)
-    na = admissions_service.issue(session, actor, NoticeIn(
-        patient_id=a.id, department_id=world.department.id, diagnosis="A的诊断",
-        expected_date=factories.tomorrow()))
-    nb = admissions_service.issue(session, actor, NoticeIn(
-        patient_id=b.id, department_id=world.department.id, diagnosis="B的诊断",
-        expected_date=factories.tomorrow()))
+    na = admissions_service.issue(
+        session,
+        actor,
+        NoticeIn(
+            patient_id=a.id,
+            department_id=world.department.id,
+            diagnosis="A的诊断",
+            expected_date=factories.tomorrow(),
+        ),
+    )
+    nb = admissions_service.issue(
+        session,
+        actor,
+        NoticeIn(
+            patient_id=b.id,
+            department_id=world.department.id,
+            diagnosis="B的诊断",
+            expected_date=factories.tomorrow(),
+        ),
+    )
     return a, b, na, nb
 
 

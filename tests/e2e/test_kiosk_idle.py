@@ -18,8 +18,16 @@ def test_kiosk_sign_in_and_idle_reset(session, new_page, monkeypatch):
     monkeypatch.setattr(get_settings(), "kiosk_idle_seconds", 6)
     factories.hospital(session)
     patient = factories.patient(session, name="欧阳娜娜", male=False)
-    _, key = kiosks_service.register(session, SYSTEM, code="K-E2E", name="测试机", location="大厅",
-                                     model="ZK-43", serial="S", modules=["id_reader"])
+    _, key = kiosks_service.register(
+        session,
+        SYSTEM,
+        code="K-E2E",
+        name="测试机",
+        location="大厅",
+        model="ZK-43",
+        serial="S",
+        modules=["id_reader"],
+    )
     page = new_page(KIOSK)
     page.goto("/kiosk/")
     expect(page.locator("h1")).to_have_text("激活本自助机")
@@ -37,6 +45,8 @@ def test_kiosk_sign_in_and_idle_reset(session, new_page, monkeypatch):
     # Nobody touches the screen: back to the welcome screen with nothing personal left.
     expect(page.locator("h1")).to_have_text("欢迎使用", timeout=15000)
     assert "欧" not in page.content()
-    assert page.evaluate("[sessionStorage.length, localStorage.length, Object.keys(sessionStorage), Object.keys(localStorage)]") == [0, 0, [], []]
+    assert page.evaluate(
+        "[sessionStorage.length, localStorage.length, Object.keys(sessionStorage), Object.keys(localStorage)]"
+    ) == [0, 0, [], []]
     page.goto("/kiosk/patient")
     expect(page.locator("h1")).to_have_text("欢迎使用")

@@ -16,8 +16,7 @@ pytestmark = pytest.mark.browser
 
 def test_doctor_issues_notice_and_patient_sees_next_step(session, sms, new_page):
     world = factories.hospital(session)
-    factories.staff(session, "dr.chen", "doctor", department_id=world.department.id,
-                    full_name="陈建国")
+    factories.staff(session, "dr.chen", "doctor", department_id=world.department.id, full_name="陈建国")
     patient = factories.patient(session, name="张三丰", phone="13700000001")
     factories.account_for(session, "13700000001", patient)
 

@@ -51,8 +51,7 @@ def _account_actor(session, sms, phone):
 def test_adding_a_new_patient_creates_the_record(session, sms):
     actor = _account_actor(session, sms, "13800002222")
     rid = factories.make_resident_id()
-    patient = accounts_service.add_patient(session, actor, relation="self", name="赵六",
-                                           resident_id=rid)
+    patient = accounts_service.add_patient(session, actor, relation="self", name="赵六", resident_id=rid)
     assert patient.phone == "13800002222"
     assert accounts_service.require_patient(session, actor, patient.id).id == patient.id
 
@@ -62,15 +61,23 @@ def test_existing_patient_with_another_phone_needs_their_sms_consent(session, sm
     mother = factories.patient(session, name="钱秀英", phone="13900003333", male=False)
     actor = _account_actor(session, sms, "13800004444")
     with pytest.raises(accounts_service.ConsentRequired):
-        accounts_service.add_patient(session, actor, relation="parent", name="钱秀英",
-                                     resident_id=mother.resident_id)
+        accounts_service.add_patient(
+            session, actor, relation="parent", name="钱秀英", resident_id=mother.resident_id
+        )
     assert session.scalar(select(AccountPatient).where(AccountPatient.patient_id == mother.id)) is None
     with pytest.raises(accounts_service.OtpInvalid):
-        accounts_service.add_patient(session, actor, relation="parent", name="钱秀英",
-                                     resident_id=mother.resident_id, consent_code="999999x")
+        accounts_service.add_patient(
+            session,
+            actor,
+            relation="parent",
+            name="钱秀英",
+            resident_id=mother.resident_id,
+            consent_code="999999x",
+        )
     code = sms.last_code("13900003333")
-    accounts_service.add_patient(session, actor, relation="parent", name="钱秀英",
-                                 resident_id=mother.resident_id, consent_code=code)
+    accounts_service.add_patient(
+        session, actor, relation="parent", name="钱秀英", resident_id=mother.resident_id, consent_code=code
+    )
     link = session.scalar(select(AccountPatient).where(AccountPatient.patient_id == mother.id))
     assert link is not None and link.consent == "sms_to_patient"
 
@@ -79,8 +86,7 @@ def test_name_must_match_the_hospital_record(session, sms):
     p = factories.patient(session, name="孙七", phone="13900005555")
     actor = _account_actor(session, sms, "13900005555")
     with pytest.raises(InvalidInput):
-        accounts_service.add_patient(session, actor, relation="self", name="孙八",
-                                     resident_id=p.resident_id)
+        accounts_service.add_patient(session, actor, relation="self", name="孙八", resident_id=p.resident_id)
 
 
 def test_bad_resident_id_is_refused_and_nothing_changes(session, sms):
@@ -94,8 +100,10 @@ def test_bad_resident_id_is_refused_and_nothing_changes(session, sms):
 
 def test_only_one_self_per_account(session, sms):
     actor = _account_actor(session, sms, "13800007777")
-    accounts_service.add_patient(session, actor, relation="self", name="吴十",
-                                 resident_id=factories.make_resident_id())
+    accounts_service.add_patient(
+        session, actor, relation="self", name="吴十", resident_id=factories.make_resident_id()
+    )
     with pytest.raises(Conflict):
-        accounts_service.add_patient(session, actor, relation="self", name="吴十一",
-                                     resident_id=factories.make_resident_id())
+        accounts_service.add_patient(
+            session, actor, relation="self", name="吴十一", resident_id=factories.make_resident_id()
+        )

@@ -90,8 +90,9 @@ def test_event_payload_round_trips_dates():
 
     from bedside.admissions.events import AdmissionNoticeIssued
 
-    ev = AdmissionNoticeIssued(notice_id=1, patient_id=2, department_id=3,
-                               expected_date=date(2026, 12, 1), kind="elective")
+    ev = AdmissionNoticeIssued(
+        notice_id=1, patient_id=2, department_id=3, expected_date=date(2026, 12, 1), kind="elective"
+    )
     with DATABASE.session() as s:
         events.emit(s, ev)
         s.commit()

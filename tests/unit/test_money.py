@@ -5,9 +5,16 @@ from hypothesis import strategies as st
 from bedside.core.money import MoneyFormatError, format_yuan, parse_yuan
 
 
-@pytest.mark.parametrize("fen, text", [
-    (0, "¥0.00"), (5, "¥0.05"), (100, "¥1.00"), (123456, "¥1,234.56"), (-250, "-¥2.50"),
-])
+@pytest.mark.parametrize(
+    "fen, text",
+    [
+        (0, "¥0.00"),
+        (5, "¥0.05"),
+        (100, "¥1.00"),
+        (123456, "¥1,234.56"),
+        (-250, "-¥2.50"),
+    ],
+)
 def test_format_yuan(fen, text):
     assert format_yuan(fen) == text
 
@@ -19,8 +26,9 @@ def test_format_refuses_floats_and_bools():
         format_yuan(True)
 
 
-@pytest.mark.parametrize("text, fen", [("1", 100), ("1.5", 150), ("0.01", 1), ("¥1,000.00", 100000),
-                                       (" 20 ", 2000)])
+@pytest.mark.parametrize(
+    "text, fen", [("1", 100), ("1.5", 150), ("0.01", 1), ("¥1,000.00", 100000), (" 20 ", 2000)]
+)
 def test_parse_yuan(text, fen):
     assert parse_yuan(text) == fen
 
@@ -31,6 +39,6 @@ def test_parse_yuan_refuses(bad):
         parse_yuan(bad)
 
 
-@given(st.integers(min_value=-10**13, max_value=10**13))
+@given(st.integers(min_value=-(10**13), max_value=10**13))
 def test_format_then_parse_round_trips(fen):
     assert parse_yuan(format_yuan(fen).replace("¥", "")) == fen

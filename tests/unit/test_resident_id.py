@@ -12,10 +12,13 @@ def test_known_valid_number_with_x_check_character():
     assert rid.gender == "F"  # 17th digit 2 is even
 
 
-@pytest.mark.parametrize("first17, expected", [
-    ("11010519491231002", "X"),
-    ("43010419850315001", check_digit("43010419850315001")),
-])
+@pytest.mark.parametrize(
+    "first17, expected",
+    [
+        ("11010519491231002", "X"),
+        ("43010419850315001", check_digit("43010419850315001")),
+    ],
+)
 def test_check_digit_follows_gb11643_weights(first17, expected):
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     s = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
@@ -24,14 +27,17 @@ def test_check_digit_follows_gb11643_weights(first17, expected):
     assert check_digit(first17) == expected
 
 
-@pytest.mark.parametrize("bad", [
-    "110105194912310021",  # wrong check digit
-    "11010519491231002",   # 17 characters
-    "1101051949123100200",  # 19 characters
-    "11010519491331002X",  # month 13
-    "ABCDEFGHIJKLMNOPQR",
-    "",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "110105194912310021",  # wrong check digit
+        "11010519491231002",  # 17 characters
+        "1101051949123100200",  # 19 characters
+        "11010519491331002X",  # month 13
+        "ABCDEFGHIJKLMNOPQR",
+        "",
+    ],
+)
 def test_invalid_numbers_are_refused(bad):
     with pytest.raises(InvalidResidentId):
         parse(bad)

@@ -17,8 +17,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("machine, state, action", CASES,
-                         ids=[f"{m.name}-{s}-{a}" for m, s, a in CASES])
+@pytest.mark.parametrize("machine, state, action", CASES, ids=[f"{m.name}-{s}-{a}" for m, s, a in CASES])
 def test_every_state_and_action(machine, state, action):
     expected = machine.transitions.get((state, action))
     if expected is None:
@@ -36,8 +35,11 @@ def test_bed_lifecycle_goes_through_cleaning():
 
 
 def test_guards_block_with_their_reason():
-    machine = Machine("t", {(BedState.FREE, "go"): BedState.CLOSED},
-                      guards={"go": (lambda subject: None if subject else "not ready",)})
+    machine = Machine(
+        "t",
+        {(BedState.FREE, "go"): BedState.CLOSED},
+        guards={"go": (lambda subject: None if subject else "not ready",)},
+    )
     assert machine.next_state(BedState.FREE, "go", True) == BedState.CLOSED
     with pytest.raises(InvalidTransition) as info:
         machine.next_state(BedState.FREE, "go", False)

@@ -53,27 +53,39 @@ def send_code(session: Session, phone: str, purpose: str = LOGIN, locale: str = 
     last = session.scalar(select(func.max(OtpCode.created_at)).where(OtpCode.phone == phone))
     if last is not None and now - last < timedelta(seconds=settings.otp_resend_seconds):
         wait = settings.otp_resend_seconds - int((now - last).total_seconds())
-        raise RateLimited(N_("Please wait %(seconds)s seconds before asking for another code."),
-                          code="otp_too_soon", params={"seconds": max(1, wait)})
+        raise RateLimited(
+            N_("Please wait %(seconds)s seconds before asking for another code."),
+            code="otp_too_soon",
+            params={"seconds": max(1, wait)},
+        )
     sent_today = session.scalar(
-        select(func.count()).select_from(OtpCode)
+        select(func.count())
+        .select_from(OtpCode)
         .where(OtpCode.phone == phone, OtpCode.created_at > now - timedelta(days=1))
     )
     if (sent_today or 0) >= settings.otp_daily_limit:
-        raise RateLimited(N_("Too many codes were sent to this number today."),
-                          code="otp_daily_limit")
+        raise RateLimited(N_("Too many codes were sent to this number today."), code="otp_daily_limit")
     code = f"{secrets.randbelow(10**6):06d}"
-    session.add(OtpCode(phone=phone, purpose=purpose, code_hash=_digest(phone, purpose, code),
-                        expires_at=now + timedelta(seconds=settings.otp_ttl_seconds)))
+    session.add(
+        OtpCode(
+            phone=phone,
+            purpose=purpose,
+            code_hash=_digest(phone, purpose, code),
+            expires_at=now + timedelta(seconds=settings.otp_ttl_seconds),
+        )
+    )
     session.commit()
-    text = gettext(locale, "[%(hospital)s] Your verification code is %(code)s, valid for "
-                   "%(minutes)s minutes. Do not share it.",
-                   hospital=settings.hospital_name, code=code, minutes=settings.otp_ttl_seconds // 60)
+    text = gettext(
+        locale,
+        "[%(hospital)s] Your verification code is %(code)s, valid for %(minutes)s minutes. Do not share it.",
+        hospital=settings.hospital_name,
+        code=code,
+        minutes=settings.otp_ttl_seconds // 60,
+    )
     get_gateway().send(phone, text, code=code)
 
 
-N_("[%(hospital)s] Your verification code is %(code)s, valid for %(minutes)s minutes. "
-   "Do not share it.")
+N_("[%(hospital)s] Your verification code is %(code)s, valid for %(minutes)s minutes. Do not share it.")
 
 
 def _consume(session: Session, phone: str, purpose: str, code: str) -> None:
@@ -81,8 +93,12 @@ def _consume(session: Session, phone: str, purpose: str, code: str) -> None:
     now = utcnow()
     row = session.scalar(
         select(OtpCode)
-        .where(OtpCode.phone == phone, OtpCode.purpose == purpose, OtpCode.used_at.is_(None),
-               OtpCode.expires_at > now)
+        .where(
+            OtpCode.phone == phone,
+            OtpCode.purpose == purpose,
+            OtpCode.used_at.is_(None),
+            OtpCode.expires_at > now,
+        )
         .order_by(OtpCode.created_at.desc())
         .limit(1)
         .with_for_update()
@@ -108,10 +124,10 @@ def login(session: Session, phone: str, code: str) -> tuple[Account, str]:
         session.add(account)
         session.flush()
     account.last_login_at = now
-    token = open_session(session, SESSION_KIND, account.id,
-                         timedelta(days=get_settings().phone_session_days))
-    audit.record(session, actor_for(account), "account.create" if created else "account.login",
-                 "account", account.id)
+    token = open_session(session, SESSION_KIND, account.id, timedelta(days=get_settings().phone_session_days))
+    audit.record(
+        session, actor_for(account), "account.create" if created else "account.login", "account", account.id
+    )
     session.commit()
     return account, token
 
@@ -166,8 +182,9 @@ def add_patient(
     """Links a patient to the account. An existing hospital patient whose phone on file is not
     this account's must confirm with a code sent to that phone (their consent)."""
     if relation not in {r.value for r in Relation}:
-        raise InvalidInput(N_("Choose how you are related to the patient."),
-                           code="invalid_relation", field="relation")
+        raise InvalidInput(
+            N_("Choose how you are related to the patient."), code="invalid_relation", field="relation"
+        )
     account = get(session, actor.id or 0)
     rid = patients_service.check_resident_id(resident_id)
     clean_name = patients_service.check_name(name)
@@ -179,18 +196,27 @@ def add_patient(
         raise Conflict(N_("This patient is already on your list."), code="already_linked")
     if patient is None:
         own_phone = account.phone if relation == Relation.SELF else phone
-        patient = patients_service.register(session, actor, name=clean_name, resident_id=rid,
-                                            phone=own_phone or None, commit=False)
+        patient = patients_service.register(
+            session, actor, name=clean_name, resident_id=rid, phone=own_phone or None, commit=False
+        )
         consent = "new_record"
     else:
         if patient.name != clean_name:
-            raise InvalidInput(N_("The name does not match the hospital's record for this ID."),
-                               code="name_mismatch", field="name")
+            raise InvalidInput(
+                N_("The name does not match the hospital's record for this ID."),
+                code="name_mismatch",
+                field="name",
+            )
         if patient.phone == account.phone:
             consent = "same_phone"
         elif not patient.phone:
-            raise Conflict(N_("This patient has no phone on file. Please link them at a staffed "
-                              "window with their ID card."), code="consent_at_window")
+            raise Conflict(
+                N_(
+                    "This patient has no phone on file. Please link them at a staffed "
+                    "window with their ID card."
+                ),
+                code="consent_at_window",
+            )
         else:
             purpose = f"consent:{account.id}:{patient.id}"
             if not consent_code:
@@ -198,9 +224,18 @@ def add_patient(
                 raise ConsentRequired(params={"phone": mask_phone(patient.phone)})
             _consume(session, patient.phone, purpose, consent_code)
             consent = "sms_to_patient"
-    session.add(AccountPatient(account_id=account.id, patient_id=patient.id, relation=relation,
-                               consent=consent))
-    audit.record(session, actor, "account.add_patient", "patient", patient.id,
-                 patient_id=patient.id, relation=relation, consent=consent)
+    session.add(
+        AccountPatient(account_id=account.id, patient_id=patient.id, relation=relation, consent=consent)
+    )
+    audit.record(
+        session,
+        actor,
+        "account.add_patient",
+        "patient",
+        patient.id,
+        patient_id=patient.id,
+        relation=relation,
+        consent=consent,
+    )
     session.commit()
     return patient

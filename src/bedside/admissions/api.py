@@ -11,8 +11,9 @@ from bedside.admissions.schemas import CancelIn, NoticeIn, NoticeOut
 from bedside.web import security
 from bedside.web.deps import DbSession, StaffContext, staff_with
 
-router = APIRouter(prefix="/api/v1/admission-notices", tags=["admissions"],
-                   dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(
+    prefix="/api/v1/admission-notices", tags=["admissions"], dependencies=[Depends(security.csrf_protect)]
+)
 
 NoticeStaff = Annotated[StaffContext, staff_with("doctor", "admission_center", "admin", "nurse")]
 

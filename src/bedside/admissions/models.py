@@ -36,8 +36,7 @@ class NoticeTransition(Base):
     __tablename__ = "admission_notice_transitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("admission_notices.id", ondelete="CASCADE"),
-                                           index=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("admission_notices.id", ondelete="CASCADE"), index=True)
     from_state: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(20))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,19 +13,15 @@ from bedside.admissions.schemas import NoticeIn
 from bedside.admissions.states import NOTICE_MACHINE, NoticeState
 from bedside.core import audit, events
 from bedside.core.audit import Actor
+from bedside.core.clock import local_today
 from bedside.core.db import utcnow
 from bedside.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bedside.core.i18n import N_
 from bedside.core.states import InvalidTransition
 from bedside.hospital import service as hospital_service
 from bedside.patients import service as patients_service
-from bedside.settings import get_settings
 
 MAX_DAYS_AHEAD = 180
-
-
-def _today() -> datetime:
-    return datetime.now(get_settings().tz)
 
 
 def issue(session: Session, actor: Actor, cmd: NoticeIn) -> AdmissionNotice:
@@ -33,21 +29,24 @@ def issue(session: Session, actor: Actor, cmd: NoticeIn) -> AdmissionNotice:
         raise Forbidden(N_("Only doctors can issue admission notices."), code="doctor_only")
     patient = patients_service.get(session, cmd.patient_id)
     hospital_service.get_department(session, cmd.department_id)
-    today = _today().date()
+    today = local_today()
     if cmd.expected_date < today or cmd.expected_date > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidInput(N_("The expected admission date must be between today and %(days)s "
-                              "days ahead."), code="invalid_expected_date",
-                           params={"days": MAX_DAYS_AHEAD}, field="expected_date")
+        raise InvalidInput(
+            N_("The expected admission date must be between today and %(days)s days ahead."),
+            code="invalid_expected_date",
+            params={"days": MAX_DAYS_AHEAD},
+            field="expected_date",
+        )
     diagnosis = cmd.diagnosis.strip()
     if not diagnosis:
         raise InvalidInput(N_("A diagnosis is required."), code="diagnosis_required", field="diagnosis")
     open_notice = session.scalar(
-        select(AdmissionNotice.id).where(AdmissionNotice.patient_id == patient.id,
-                                         AdmissionNotice.state == NoticeState.ISSUED)
+        select(AdmissionNotice.id).where(
+            AdmissionNotice.patient_id == patient.id, AdmissionNotice.state == NoticeState.ISSUED
+        )
     )
     if open_notice is not None:
-        raise Conflict(N_("This patient already has an open admission notice."),
-                       code="notice_already_open")
+        raise Conflict(N_("This patient already has an open admission notice."), code="notice_already_open")
     notice = AdmissionNotice(
         patient_id=patient.id,
         department_id=cmd.department_id,
@@ -62,11 +61,25 @@ def issue(session: Session, actor: Actor, cmd: NoticeIn) -> AdmissionNotice:
     )
     session.add(notice)
     session.flush()
-    audit.record(session, actor, "admission_notice.issue", "admission_notice", notice.id,
-                 patient_id=patient.id, department_id=cmd.department_id)
-    events.emit(session, AdmissionNoticeIssued(notice_id=notice.id, patient_id=patient.id,
-                                               department_id=cmd.department_id,
-                                               expected_date=cmd.expected_date, kind=cmd.kind))
+    audit.record(
+        session,
+        actor,
+        "admission_notice.issue",
+        "admission_notice",
+        notice.id,
+        patient_id=patient.id,
+        department_id=cmd.department_id,
+    )
+    events.emit(
+        session,
+        AdmissionNoticeIssued(
+            notice_id=notice.id,
+            patient_id=patient.id,
+            department_id=cmd.department_id,
+            expected_date=cmd.expected_date,
+            kind=cmd.kind,
+        ),
+    )
     session.commit()
     return notice
 
@@ -81,34 +94,57 @@ def cancel(session: Session, actor: Actor, notice_id: int, reason: str) -> Admis
     if not reason:
         raise InvalidInput(N_("Give a reason."), code="reason_required", field="reason")
     _transition(session, actor, notice, "cancel", reason)
-    events.emit(session, AdmissionNoticeCancelled(notice_id=notice.id, patient_id=notice.patient_id,
-                                                  reason=reason))
+    events.emit(
+        session, AdmissionNoticeCancelled(notice_id=notice.id, patient_id=notice.patient_id, reason=reason)
+    )
     session.commit()
     return notice
 
 
-def _transition(session: Session, actor: Actor, notice: AdmissionNotice, action: str,
-                reason: str | None = None) -> None:
+def _transition(
+    session: Session, actor: Actor, notice: AdmissionNotice, action: str, reason: str | None = None
+) -> None:
     old = NoticeState(notice.state)
     try:
         new = NOTICE_MACHINE.next_state(old, action, notice)
     except InvalidTransition as exc:
-        raise Conflict(N_("This admission notice can no longer be changed this way."),
-                       code="notice_invalid_transition") from exc
+        raise Conflict(
+            N_("This admission notice can no longer be changed this way."), code="notice_invalid_transition"
+        ) from exc
     notice.state = new
-    session.add(NoticeTransition(notice_id=notice.id, from_state=old, action=action, to_state=new,
-                                 actor=f"{actor.kind}:{actor.id}", reason=reason, at=utcnow()))
-    audit.record(session, actor, f"admission_notice.{action}", "admission_notice", notice.id,
-                 patient_id=notice.patient_id, old=old.value, new=new.value)
+    session.add(
+        NoticeTransition(
+            notice_id=notice.id,
+            from_state=old,
+            action=action,
+            to_state=new,
+            actor=f"{actor.kind}:{actor.id}",
+            reason=reason,
+            at=utcnow(),
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        f"admission_notice.{action}",
+        "admission_notice",
+        notice.id,
+        patient_id=notice.patient_id,
+        old=old.value,
+        new=new.value,
+    )
 
 
 def for_patients(session: Session, patient_ids: set[int]) -> list[AdmissionNotice]:
     if not patient_ids:
         return []
-    return list(session.scalars(
-        select(AdmissionNotice).where(AdmissionNotice.patient_id.in_(patient_ids))
-        .order_by(AdmissionNotice.issued_at.desc())
-    ))
+    return list(
+        session.scalars(
+            select(AdmissionNotice)
+            .where(AdmissionNotice.patient_id.in_(patient_ids))
+            .order_by(AdmissionNotice.issued_at.desc())
+        )
+    )
 
 
 def get(session: Session, notice_id: int) -> AdmissionNotice:
@@ -123,8 +159,9 @@ def read_for_staff(session: Session, actor: Actor, notice_id: int) -> AdmissionN
     if actor.kind != "staff":
         raise Forbidden()
     notice = get(session, notice_id)
-    audit.record(session, actor, "admission_notice.read", "admission_notice", notice.id,
-                 patient_id=notice.patient_id)
+    audit.record(
+        session, actor, "admission_notice.read", "admission_notice", notice.id, patient_id=notice.patient_id
+    )
     session.commit()
     return notice
 

@@ -91,9 +91,7 @@ def find_session(session: Session, kind: str, token: str | None) -> AuthSession 
     if not token:
         return None
     row = session.scalar(
-        select(AuthSession).where(
-            AuthSession.token_hash == token_digest(token), AuthSession.kind == kind
-        )
+        select(AuthSession).where(AuthSession.token_hash == token_digest(token), AuthSession.kind == kind)
     )
     if row is None:
         return None
@@ -118,9 +116,7 @@ def touch(session: Session, row: AuthSession) -> None:
 def close_session(session: Session, kind: str, token: str | None) -> None:
     if token:
         session.execute(
-            delete(AuthSession).where(
-                AuthSession.token_hash == token_digest(token), AuthSession.kind == kind
-            )
+            delete(AuthSession).where(AuthSession.token_hash == token_digest(token), AuthSession.kind == kind)
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -12,14 +13,14 @@ from bedside.core import context
 from bedside.core.pii import scrub
 
 
-def _add_request(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _add_request(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     rid = context.request_id.get()
     if rid and "request_id" not in event_dict:
         event_dict["request_id"] = rid
     return event_dict
 
 
-def _scrub(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _scrub(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in list(event_dict.items()):
         if isinstance(value, str):
             event_dict[key] = scrub(value)
@@ -35,8 +36,11 @@ def configure(level: str = "INFO", json: bool = False) -> None:
         _add_request,
         structlog.stdlib.ExtraAdder(),
     ]
-    renderer: Any = (structlog.processors.JSONRenderer(ensure_ascii=False) if json
-                     else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()))
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -44,8 +48,12 @@ def configure(level: str = "INFO", json: bool = False) -> None:
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    _render_positional, _scrub, renderer],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _render_positional,
+            _scrub,
+            renderer,
+        ],
     )
     handler = logging.StreamHandler()
     handler.setFormatter(formatter)
@@ -59,7 +67,7 @@ def configure(level: str = "INFO", json: bool = False) -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 
-def _render_positional(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _render_positional(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     args = event_dict.pop("positional_args", None)
     if args and isinstance(event_dict.get("event"), str):
         try:

@@ -40,7 +40,7 @@ DEMO_PHONE = "13800138000"
 BEDS_PER_WARD = 40
 
 # username, full name, roles, department code
-DEMO_STAFF = (
+DEMO_STAFF: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
     ("admin", "系统管理员", ("admin",), None),
     ("doctor", "陈建国", ("doctor",), "CARD"),
     ("nurse", "刘丽", ("nurse",), "CARD"),
@@ -55,11 +55,29 @@ DEMO_STAFF = (
 
 # code, name, location, modules
 DEMO_KIOSKS = (
-    ("K-INP-01", "住院部自助机 1", "住院部一楼大厅",
-     ["id_reader", "card_reader", "scanner", "receipt_printer", "laser_printer", "stamper",
-      "pin_pad", "wristband_printer", "cash_acceptor", "camera"]),
-    ("K-OPD-01", "门诊自助机 1", "门诊楼一楼大厅",
-     ["id_reader", "card_reader", "scanner", "receipt_printer", "pin_pad", "camera"]),
+    (
+        "K-INP-01",
+        "住院部自助机 1",
+        "住院部一楼大厅",
+        [
+            "id_reader",
+            "card_reader",
+            "scanner",
+            "receipt_printer",
+            "laser_printer",
+            "stamper",
+            "pin_pad",
+            "wristband_printer",
+            "cash_acceptor",
+            "camera",
+        ],
+    ),
+    (
+        "K-OPD-01",
+        "门诊自助机 1",
+        "门诊楼一楼大厅",
+        ["id_reader", "card_reader", "scanner", "receipt_printer", "pin_pad", "camera"],
+    ),
 )
 
 
@@ -120,11 +138,16 @@ def seed(session: Session, beds: int = 400, seed_value: int = 42) -> SeedReport:
         dept = departments[i % len(departments)]
         campus = campuses[i % len(campuses)]
         floor = 3 + i // 4
-        ward = Ward(campus_id=campus.id, department_id=dept.id, code=f"W{i + 1:03d}",
-                    name=f"{dept.name}{i // len(departments) + 1}病区",
-                    building="住院楼" if campus.code == "MAIN" else "东院住院楼", floor=floor,
-                    capacity_cap=BEDS_PER_WARD - rng.choice((0, 0, 2, 4)),
-                    low_balance_threshold_fen=100000)
+        ward = Ward(
+            campus_id=campus.id,
+            department_id=dept.id,
+            code=f"W{i + 1:03d}",
+            name=f"{dept.name}{i // len(departments) + 1}病区",
+            building="住院楼" if campus.code == "MAIN" else "东院住院楼",
+            floor=floor,
+            capacity_cap=BEDS_PER_WARD - rng.choice((0, 0, 2, 4)),
+            low_balance_threshold_fen=100000,
+        )
         wards.append(ward)
     session.add_all(wards)
     session.flush()
@@ -143,10 +166,10 @@ def seed(session: Session, beds: int = 400, seed_value: int = 42) -> SeedReport:
             session.flush()
             for b in range(size):
                 roll = rng.random()
-                state = (BedState.CLOSED if roll < 0.02 else BedState.CLEANING if roll < 0.05
-                         else BedState.FREE)
-                session.add(Bed(room_id=room.id, ward_id=ward.id, code=f"{room.code}-{b + 1}",
-                                state=state))
+                state = (
+                    BedState.CLOSED if roll < 0.02 else BedState.CLEANING if roll < 0.05 else BedState.FREE
+                )
+                session.add(Bed(room_id=room.id, ward_id=ward.id, code=f"{room.code}-{b + 1}", state=state))
             made += size
             room_no += 1
         report.beds += made
@@ -155,28 +178,47 @@ def seed(session: Session, beds: int = 400, seed_value: int = 42) -> SeedReport:
 
     pw_hash = hash_password(DEMO_PASSWORD)
     dept_by_code = {d.code: d for d in departments}
-    ward_by_dept = {}
-    for ward in wards:
-        ward_by_dept.setdefault(ward.department_id, ward)
-    for username, full_name, roles, dept_code in DEMO_STAFF:
-        dept = dept_by_code.get(dept_code) if dept_code else None
-        ward = ward_by_dept.get(dept.id) if dept and "nurse" in roles else None
-        session.add(StaffUser(username=username, full_name=full_name, password_hash=pw_hash,
-                              department_id=dept.id if dept else None,
-                              ward_id=ward.id if ward else None,
-                              role_rows=[StaffRole(role=r) for r in roles]))
+    ward_by_dept: dict[int, Ward] = {}
+    for w in wards:
+        ward_by_dept.setdefault(w.department_id, w)
+    for username, full_name, roles, home_code in DEMO_STAFF:
+        home = dept_by_code.get(home_code) if home_code else None
+        nurse_ward = ward_by_dept.get(home.id) if home and "nurse" in roles else None
+        session.add(
+            StaffUser(
+                username=username,
+                full_name=full_name,
+                password_hash=pw_hash,
+                department_id=home.id if home else None,
+                ward_id=nurse_ward.id if nurse_ward else None,
+                role_rows=[StaffRole(role=r) for r in roles],
+            )
+        )
         report.staff += 1
     for dept in departments:
         for n in (1, 2):
             male = rng.random() < 0.5
-            session.add(StaffUser(username=f"dr.{dept.code.lower()}{n}", full_name=person_name(rng, male),
-                                  password_hash=pw_hash, department_id=dept.id,
-                                  role_rows=[StaffRole(role="doctor")]))
+            session.add(
+                StaffUser(
+                    username=f"dr.{dept.code.lower()}{n}",
+                    full_name=person_name(rng, male),
+                    password_hash=pw_hash,
+                    department_id=dept.id,
+                    role_rows=[StaffRole(role="doctor")],
+                )
+            )
             report.staff += 1
     for ward in wards:
-        session.add(StaffUser(username=f"rn.{ward.code.lower()}", full_name=person_name(rng, False),
-                              password_hash=pw_hash, department_id=ward.department_id, ward_id=ward.id,
-                              role_rows=[StaffRole(role="nurse")]))
+        session.add(
+            StaffUser(
+                username=f"rn.{ward.code.lower()}",
+                full_name=person_name(rng, False),
+                password_hash=pw_hash,
+                department_id=ward.department_id,
+                ward_id=ward.id,
+                role_rows=[StaffRole(role="nurse")],
+            )
+        )
         report.staff += 1
     session.flush()
 
@@ -200,18 +242,36 @@ def _patients(session: Session, rng: random.Random, count: int) -> int:
         if rid in used_ids:
             continue
         used_ids.add(rid)
-        patient = Patient(name=person_name(rng, male), gender="M" if male else "F", birth_date=birth,
-                          resident_id=rid, phone=phone_number(rng))
+        patient = Patient(
+            name=person_name(rng, male),
+            gender="M" if male else "F",
+            birth_date=birth,
+            resident_id=rid,
+            phone=phone_number(rng),
+        )
         session.add(patient)
         session.flush()
-        session.add(PatientCredential(patient_id=patient.id, kind=CredentialKind.VISIT_CARD,
-                                      value=f"V{patient.id:09d}"))
+        session.add(
+            PatientCredential(
+                patient_id=patient.id, kind=CredentialKind.VISIT_CARD, value=f"V{patient.id:09d}"
+            )
+        )
         if rng.random() < 0.85:
-            session.add(PatientCredential(patient_id=patient.id, kind=CredentialKind.INSURANCE_CARD,
-                                          value=f"{rid[:6]}{rng.randrange(10**11, 10**12)}"))
+            session.add(
+                PatientCredential(
+                    patient_id=patient.id,
+                    kind=CredentialKind.INSURANCE_CARD,
+                    value=f"{rid[:6]}{rng.randrange(10**11, 10**12)}",
+                )
+            )
         if rng.random() < 0.5:
-            session.add(PatientCredential(patient_id=patient.id, kind=CredentialKind.HEALTH_CARD,
-                                          value=f"H{rng.randrange(10**15, 10**16)}"))
+            session.add(
+                PatientCredential(
+                    patient_id=patient.id,
+                    kind=CredentialKind.HEALTH_CARD,
+                    value=f"H{rng.randrange(10**15, 10**16)}",
+                )
+            )
         made += 1
     return made
 
@@ -235,10 +295,14 @@ def _demo_family(session: Session) -> None:
         patient = Patient(name=name, gender=gender, birth_date=birth, resident_id=rid, phone=phone)
         session.add(patient)
         session.flush()
-        session.add(PatientCredential(patient_id=patient.id, kind=CredentialKind.VISIT_CARD,
-                                      value=f"V{patient.id:09d}"))
-        session.add(AccountPatient(account_id=account.id, patient_id=patient.id, relation=relation,
-                                   consent="staff"))
+        session.add(
+            PatientCredential(
+                patient_id=patient.id, kind=CredentialKind.VISIT_CARD, value=f"V{patient.id:09d}"
+            )
+        )
+        session.add(
+            AccountPatient(account_id=account.id, patient_id=patient.id, relation=relation, consent="staff")
+        )
 
 
 def _demo_notice(session: Session, department_id: int) -> None:
@@ -247,18 +311,33 @@ def _demo_notice(session: Session, department_id: int) -> None:
         return
     doctor = session.scalar(select(StaffUser).where(StaffUser.username == "doctor"))
     actor = actor_for(doctor) if doctor else SYSTEM
-    admissions_service.issue(session, actor, NoticeIn(
-        patient_id=mother.id, department_id=department_id, diagnosis=DIAGNOSES["CARD"],
-        expected_date=date.today() + timedelta(days=2),  # noqa: DTZ011
-    ))
+    admissions_service.issue(
+        session,
+        actor,
+        NoticeIn(
+            patient_id=mother.id,
+            department_id=department_id,
+            diagnosis=DIAGNOSES["CARD"],
+            expected_date=date.today() + timedelta(days=2),  # noqa: DTZ011
+        ),
+    )
 
 
 def _kiosks(session: Session) -> dict[str, str]:
     keys = {}
     for code, name, location, modules in DEMO_KIOSKS:
         key = kiosks_service.demo_key(code)
-        kiosks_service.register(session, SYSTEM, code=code, name=name, location=location,
-                                model="ZK-43 立式", serial=f"SN-{code}", modules=modules, key=key)
+        kiosks_service.register(
+            session,
+            SYSTEM,
+            code=code,
+            name=name,
+            location=location,
+            model="ZK-43 立式",
+            serial=f"SN-{code}",
+            modules=modules,
+            key=key,
+        )
         keys[code] = key
     return keys
 

@@ -14,8 +14,14 @@ def snapshot(session: Session, patient_id: int, locale: str = "zh_CN") -> Snapsh
     views = []
     for n in notices:
         dept = hospital_service.get_department(session, n.department_id)
-        views.append(NoticeView(id=n.id, state=n.state, expected_date=n.expected_date,
-                                department=dept.name_en if locale == "en" else dept.name))
+        views.append(
+            NoticeView(
+                id=n.id,
+                state=n.state,
+                expected_date=n.expected_date,
+                department=dept.name_en if locale == "en" else dept.name,
+            )
+        )
     return Snapshot(patient_id=patient_id, notices=tuple(views))
 
 

@@ -27,8 +27,19 @@ from bedside.patients.models import CredentialKind, Patient
 from bedside.settings import get_settings
 
 SESSION_KIND = "kiosk_patient"
-MODULES = ("card_reader", "id_reader", "camera", "receipt_printer", "laser_printer", "stamper",
-           "scanner", "pin_pad", "wristband_printer", "cash_acceptor", "face_payment")
+MODULES = (
+    "card_reader",
+    "id_reader",
+    "camera",
+    "receipt_printer",
+    "laser_printer",
+    "stamper",
+    "scanner",
+    "pin_pad",
+    "wristband_printer",
+    "cash_acceptor",
+    "face_payment",
+)
 KEY_PREFIX = "bk_"
 
 
@@ -77,8 +88,9 @@ def register(
         raise Forbidden()
     code = code.strip().upper()
     if not code or len(code) > 32 or not code.replace("-", "").isalnum():
-        raise InvalidInput(N_("Kiosk codes use letters, digits and dashes."), code="invalid_kiosk_code",
-                           field="code")
+        raise InvalidInput(
+            N_("Kiosk codes use letters, digits and dashes."), code="invalid_kiosk_code", field="code"
+        )
     for label, value in (("name", name), ("location", location), ("model", model), ("serial", serial)):
         if not value.strip():
             raise InvalidInput(N_("Fill in every field."), code="field_required", field=label)
@@ -91,9 +103,17 @@ def register(
         prefix, key = _new_key()
     else:
         prefix = key.removeprefix(KEY_PREFIX).split("_", 1)[0]
-    kiosk = Kiosk(code=code, name=name.strip(), location=location.strip(), model=model.strip(),
-                  serial=serial.strip(), modules=sorted(set(modules)), key_prefix=prefix,
-                  key_hash=token_digest(key), registered_by=actor.id)
+    kiosk = Kiosk(
+        code=code,
+        name=name.strip(),
+        location=location.strip(),
+        model=model.strip(),
+        serial=serial.strip(),
+        modules=sorted(set(modules)),
+        key_prefix=prefix,
+        key_hash=token_digest(key),
+        registered_by=actor.id,
+    )
     session.add(kiosk)
     session.flush()
     audit.record(session, actor, "kiosk.register", "kiosk", kiosk.id, code=code)
@@ -134,9 +154,9 @@ def list_kiosks(session: Session) -> list[Kiosk]:
 
 
 def authenticate(session: Session, key: str | None) -> Kiosk:
-    if not key or not key.startswith(KEY_PREFIX) or "_" not in key[len(KEY_PREFIX):]:
+    if not key or not key.startswith(KEY_PREFIX) or "_" not in key[len(KEY_PREFIX) :]:
         raise KioskKeyInvalid()
-    prefix = key[len(KEY_PREFIX):].split("_", 1)[0]
+    prefix = key[len(KEY_PREFIX) :].split("_", 1)[0]
     kiosk = session.scalar(select(Kiosk).where(Kiosk.key_prefix == prefix))
     if kiosk is None or not kiosk.active or not secrets.compare_digest(kiosk.key_hash, token_digest(key)):
         raise KioskKeyInvalid()
@@ -147,8 +167,13 @@ def authenticate(session: Session, key: str | None) -> Kiosk:
     return kiosk
 
 
-LOGIN_KINDS = (CredentialKind.RESIDENT_ID, CredentialKind.INSURANCE_CARD, CredentialKind.HEALTH_CARD,
-               CredentialKind.VISIT_CARD, CredentialKind.INPATIENT_NO)
+LOGIN_KINDS = (
+    CredentialKind.RESIDENT_ID,
+    CredentialKind.INSURANCE_CARD,
+    CredentialKind.HEALTH_CARD,
+    CredentialKind.VISIT_CARD,
+    CredentialKind.INPATIENT_NO,
+)
 
 
 def patient_login(
@@ -167,17 +192,23 @@ def patient_login(
     ok = patient is not None
     if ok and kind == CredentialKind.INPATIENT_NO:
         last6 = (id_last6 or "").strip().upper()
-        ok = bool(patient and patient.resident_id and len(last6) == 6
-                  and secrets.compare_digest(patient.resident_id[-6:], last6))
+        ok = bool(
+            patient
+            and patient.resident_id
+            and len(last6) == 6
+            and secrets.compare_digest(patient.resident_id[-6:], last6)
+        )
     if not ok or patient is None:
         audit.record(session, actor, "kiosk.patient_login_failed", "kiosk", kiosk.id, kind=kind)
         session.commit()
         raise KioskLoginFailed()
     idle = get_settings().kiosk_idle_seconds
-    token = open_session(session, SESSION_KIND, patient.id, timedelta(minutes=15),
-                         kiosk_id=kiosk.id, idle_seconds=idle)
-    audit.record(session, actor, "kiosk.patient_login", "patient", patient.id, patient_id=patient.id,
-                 kind=kind)
+    token = open_session(
+        session, SESSION_KIND, patient.id, timedelta(minutes=15), kiosk_id=kiosk.id, idle_seconds=idle
+    )
+    audit.record(
+        session, actor, "kiosk.patient_login", "patient", patient.id, patient_id=patient.id, kind=kind
+    )
     session.commit()
     return patient, token
 
@@ -188,15 +219,19 @@ MAX_FAILED_LOGINS = 10
 
 def _limit_guesses(session: Session, kiosk: Kiosk) -> None:
     failures = session.scalar(
-        select(func.count()).select_from(AuditEvent).where(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
             AuditEvent.kiosk_id == kiosk.id,
             AuditEvent.action == "kiosk.patient_login_failed",
             AuditEvent.at > utcnow() - GUESS_WINDOW,
         )
     )
     if (failures or 0) >= MAX_FAILED_LOGINS:
-        raise RateLimited(N_("Too many failed sign-ins at this kiosk. Please wait a few minutes "
-                             "or ask staff for help."), code="kiosk_login_rate_limited")
+        raise RateLimited(
+            N_("Too many failed sign-ins at this kiosk. Please wait a few minutes or ask staff for help."),
+            code="kiosk_login_rate_limited",
+        )
 
 
 def patient_logout(session: Session, kiosk: Kiosk, token: str | None, reason: str) -> None:

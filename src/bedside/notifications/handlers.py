@@ -16,9 +16,9 @@ from bedside.staff import service as staff_service
 
 
 def _accounts_for(session: Session, patient_id: int) -> set[int]:
-    return set(session.scalars(
-        select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id)
-    ))
+    return set(
+        session.scalars(select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id))
+    )
 
 
 @subscribe(AdmissionNoticeIssued)
@@ -28,11 +28,16 @@ def notice_issued(session: Session, event: AdmissionNoticeIssued) -> None:
     dept = hospital_service.get_department(session, event.department_id)
     doctor = staff_service.get_user(session, notice.issued_by_id).full_name if notice.issued_by_id else "-"
     service.deliver(
-        session, _accounts_for(session, event.patient_id),
+        session,
+        _accounts_for(session, event.patient_id),
         template="admission_notice_issued",
-        params={"patient": patient.name, "doctor": doctor, "department": dept.name,
-                "department_en": dept.name_en,
-                "date": event.expected_date.isoformat()},
+        params={
+            "patient": patient.name,
+            "doctor": doctor,
+            "department": dept.name,
+            "department_en": dept.name_en,
+            "date": event.expected_date.isoformat(),
+        },
         dedupe_key=f"notice_issued:{event.notice_id}",
         patient_id=event.patient_id,
         link=f"/phone/notices/{event.notice_id}",
@@ -45,10 +50,15 @@ def notice_cancelled(session: Session, event: AdmissionNoticeCancelled) -> None:
     patient = patients_service.get(session, event.patient_id)
     dept = hospital_service.get_department(session, notice.department_id)
     service.deliver(
-        session, _accounts_for(session, event.patient_id),
+        session,
+        _accounts_for(session, event.patient_id),
         template="admission_notice_cancelled",
-        params={"patient": patient.name, "department": dept.name, "department_en": dept.name_en,
-                "reason": event.reason},
+        params={
+            "patient": patient.name,
+            "department": dept.name,
+            "department_en": dept.name_en,
+            "reason": event.reason,
+        },
         dedupe_key=f"notice_cancelled:{event.notice_id}",
         patient_id=event.patient_id,
         link=f"/phone/notices/{event.notice_id}",

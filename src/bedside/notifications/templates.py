@@ -7,8 +7,10 @@ from bedside.core.i18n import N_
 TEMPLATES: dict[str, tuple[str, str]] = {
     "admission_notice_issued": (
         N_("Admission notice issued"),
-        N_("%(patient)s: Dr. %(doctor)s issued an admission notice for %(department)s, expected "
-           "on %(date)s. Next step: request a bed."),
+        N_(
+            "%(patient)s: Dr. %(doctor)s issued an admission notice for %(department)s, expected "
+            "on %(date)s. Next step: request a bed."
+        ),
     ),
     "admission_notice_cancelled": (
         N_("Admission notice cancelled"),

@@ -21,8 +21,14 @@ router = APIRouter(prefix="/api/v1/me", tags=["me"], dependencies=[Depends(secur
 @router.get("/patients")
 def my_patients(session: DbSession, me: AccountUser) -> list[MyPatientOut]:
     return [
-        MyPatientOut(id=p.id, name=p.name, gender=p.gender, birth_date=p.birth_date,
-                     relation=link.relation, resident_id_masked=mask_resident_id(p.resident_id))
+        MyPatientOut(
+            id=p.id,
+            name=p.name,
+            gender=p.gender,
+            birth_date=p.birth_date,
+            relation=link.relation,
+            resident_id_masked=mask_resident_id(p.resident_id),
+        )
         for link, p in accounts_service.patients_of(session, me.account.id)
     ]
 
@@ -45,7 +51,10 @@ def next_step(patient_id: int, request: Request, session: DbSession, me: Account
     locale = locale_of(request)
     step = journeys_service.for_patient(session, patient.id, locale)
     return NextStepOut(
-        patient_id=patient.id, code=step.code, title=gettext(locale, step.title),
+        patient_id=patient.id,
+        code=step.code,
+        title=gettext(locale, step.title),
         reason=gettext(locale, step.reason, **step.params),
-        action=gettext(locale, step.action) if step.action else None, url=step.url,
+        action=gettext(locale, step.action) if step.action else None,
+        url=step.url,
     )

@@ -18,8 +18,15 @@ from bedside.patients.models import CredentialKind, Patient, PatientCredential
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 CARD_RE = re.compile(r"^[0-9A-Za-z-]{4,40}$")
-STAFF_READ_ROLES = ("admin", "doctor", "nurse", "admission_center", "pharmacist", "cashier",
-                    "insurance_officer")
+STAFF_READ_ROLES = (
+    "admin",
+    "doctor",
+    "nurse",
+    "admission_center",
+    "pharmacist",
+    "cashier",
+    "insurance_officer",
+)
 
 
 def check_resident_id(value: str, field: str = "resident_id") -> str:
@@ -89,8 +96,9 @@ def register(
     """Creates a patient from a valid resident ID; gender and birth date come from the ID."""
     rid = parse(check_resident_id(resident_id))
     if by_resident_id(session, rid.value) is not None:
-        raise Conflict(N_("A patient with this resident ID already exists."),
-                       code="patient_exists", field="resident_id")
+        raise Conflict(
+            N_("A patient with this resident ID already exists."), code="patient_exists", field="resident_id"
+        )
     patient = Patient(
         name=check_name(name),
         gender=rid.gender,
@@ -126,8 +134,9 @@ def add_credential(
         raise Conflict(N_("This card belongs to another patient."), code="credential_taken")
     row = PatientCredential(patient_id=patient_id, kind=kind, value=value)
     session.add(row)
-    audit.record(session, actor, "patient.add_credential", "patient", patient_id,
-                 patient_id=patient_id, kind=kind)
+    audit.record(
+        session, actor, "patient.add_credential", "patient", patient_id, patient_id=patient_id, kind=kind
+    )
     if commit:
         session.commit()
     return row
@@ -138,8 +147,9 @@ def read_for_staff(session: Session, actor: Actor, patient_id: int, purpose: str
     if actor.kind != "staff" or not actor.has_role(*STAFF_READ_ROLES):
         raise Forbidden()
     patient = get(session, patient_id)
-    audit.record(session, actor, "patient.read", "patient", patient.id, patient_id=patient.id,
-                 purpose=purpose)
+    audit.record(
+        session, actor, "patient.read", "patient", patient.id, patient_id=patient.id, purpose=purpose
+    )
     session.commit()
     return patient
 
@@ -154,16 +164,23 @@ def search_for_staff(session: Session, actor: Actor, query: str, limit: int = 20
     found = session.scalars(
         select(Patient)
         .outerjoin(PatientCredential, PatientCredential.patient_id == Patient.id)
-        .where(or_(Patient.resident_id == q.upper(), Patient.phone == q, Patient.name == q,
-                   PatientCredential.value == q))
+        .where(
+            or_(
+                Patient.resident_id == q.upper(),
+                Patient.phone == q,
+                Patient.name == q,
+                PatientCredential.value == q,
+            )
+        )
         .distinct()
         .order_by(Patient.id)
         .limit(limit)
     ).all()
     audit.record(session, actor, "patient.search", "patient", None, query=q, hits=len(found))
     for patient in found:
-        audit.record(session, actor, "patient.read", "patient", patient.id, patient_id=patient.id,
-                     purpose="search")
+        audit.record(
+            session, actor, "patient.read", "patient", patient.id, patient_id=patient.id, purpose="search"
+        )
     session.commit()
     return list(found)
 

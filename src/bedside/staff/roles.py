@@ -20,6 +20,13 @@ class Role(StrEnum):
 
 # Roles whose work needs patients' personal data on screen (each read is audited).
 PATIENT_DATA_ROLES = frozenset(
-    {Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.ADMISSION_CENTER, Role.PHARMACIST,
-     Role.CASHIER, Role.INSURANCE_OFFICER}
+    {
+        Role.ADMIN,
+        Role.DOCTOR,
+        Role.NURSE,
+        Role.ADMISSION_CENTER,
+        Role.PHARMACIST,
+        Role.CASHIER,
+        Role.INSURANCE_OFFICER,
+    }
 )

@@ -46,8 +46,14 @@ def login(session: Session, username: str, password: str) -> tuple[StaffUser, st
     now = utcnow()
     if user is None or not user.active:
         verify_password(password, None)
-        audit.record(session, Actor("anonymous", None, username[:50]), "staff.login_failed",
-                     "staff_user", None, reason="unknown")
+        audit.record(
+            session,
+            Actor("anonymous", None, username[:50]),
+            "staff.login_failed",
+            "staff_user",
+            None,
+            reason="unknown",
+        )
         session.commit()
         raise LoginFailed()
     if user.locked_until is not None and user.locked_until > now:
@@ -61,8 +67,7 @@ def login(session: Session, username: str, password: str) -> tuple[StaffUser, st
         if locked:
             user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
             user.failed_logins = 0
-        audit.record(session, actor_for(user), "staff.login_failed", "staff_user", user.id,
-                     locked=locked)
+        audit.record(session, actor_for(user), "staff.login_failed", "staff_user", user.id, locked=locked)
         session.commit()
         if locked:
             raise AccountLocked(params={"minutes": settings.login_lockout_minutes})
@@ -70,8 +75,7 @@ def login(session: Session, username: str, password: str) -> tuple[StaffUser, st
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    token = open_session(session, SESSION_KIND, user.id,
-                         timedelta(hours=settings.staff_session_hours))
+    token = open_session(session, SESSION_KIND, user.id, timedelta(hours=settings.staff_session_hours))
     audit.record(session, actor_for(user), "staff.login", "staff_user", user.id)
     session.commit()
     return user, token
@@ -119,13 +123,20 @@ def create_user(
         raise Forbidden()
     name = username.strip().lower()
     if not name or not name.replace("_", "").replace(".", "").isalnum() or len(name) > 50:
-        raise InvalidInput(N_("Usernames use letters, digits, dots and underscores."),
-                           code="invalid_username", field="username")
+        raise InvalidInput(
+            N_("Usernames use letters, digits, dots and underscores."),
+            code="invalid_username",
+            field="username",
+        )
     if not full_name.strip():
         raise InvalidInput(N_("A name is required."), code="name_required", field="full_name")
     if password_hash is None and len(password) < MIN_PASSWORD:
-        raise InvalidInput(N_("Passwords need at least %(n)s characters."), code="weak_password",
-                           params={"n": MIN_PASSWORD}, field="password")
+        raise InvalidInput(
+            N_("Passwords need at least %(n)s characters."),
+            code="weak_password",
+            params={"n": MIN_PASSWORD},
+            field="password",
+        )
     if session.scalar(select(StaffUser.id).where(StaffUser.username == name)) is not None:
         raise Conflict(N_("That username is taken."), code="username_taken", field="username")
     user = StaffUser(

@@ -8,8 +8,15 @@ from bedside.settings import get_settings
 
 
 def set_login(response: Response, name: str, token: str, max_age: int | None) -> None:
-    response.set_cookie(name, token, max_age=max_age, httponly=True, samesite="lax",
-                        secure=get_settings().cookie_secure, path="/")
+    response.set_cookie(
+        name,
+        token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+        path="/",
+    )
 
 
 def clear(response: Response, name: str) -> None:

@@ -35,20 +35,29 @@ def _isodate(value: date | None) -> str:
 
 def _make_env() -> Environment:
     env = Environment(
-        loader=ChoiceLoader([
-            PrefixLoader({
-                name: FileSystemLoader(WEB_DIR / name / "templates")
-                for name in ("phone", "kiosk", "console", "shared")
-            }),
-        ]),
+        loader=ChoiceLoader(
+            [
+                PrefixLoader(
+                    {
+                        name: FileSystemLoader(WEB_DIR / name / "templates")
+                        for name in ("phone", "kiosk", "console", "shared")
+                    }
+                ),
+            ]
+        ),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters.update(
-        yuan=format_yuan, mask_id=mask_resident_id, mask_phone=mask_phone, mask_name=mask_name,
-        mask_card=mask_card, localtime=_localtime, isodate=_isodate,
+        yuan=format_yuan,
+        mask_id=mask_resident_id,
+        mask_phone=mask_phone,
+        mask_name=mask_name,
+        mask_card=mask_card,
+        localtime=_localtime,
+        isodate=_isodate,
     )
     env.globals["htmx_version"] = HTMX_VERSION
     return env
@@ -67,8 +76,9 @@ def locale_of(request: Request) -> str:
     return locale
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None,
-           status_code: int = 200) -> Response:
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
     locale = locale_of(request)
     trans = translations(locale)
     ctx: dict[str, Any] = {

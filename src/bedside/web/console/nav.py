@@ -19,11 +19,17 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("/console/", N_("Overview"), ALL),
-    NavItem("/console/notices", N_("Admission notices"),
-            frozenset({Role.DOCTOR, Role.ADMISSION_CENTER, Role.ADMIN, Role.NURSE})),
+    NavItem(
+        "/console/notices",
+        N_("Admission notices"),
+        frozenset({Role.DOCTOR, Role.ADMISSION_CENTER, Role.ADMIN, Role.NURSE}),
+    ),
     NavItem("/console/patients", N_("Patients"), PATIENT_DATA_ROLES),
-    NavItem("/console/wards", N_("Wards and beds"),
-            frozenset({Role.ADMISSION_CENTER, Role.NURSE, Role.ADMIN, Role.MANAGER, Role.DOCTOR})),
+    NavItem(
+        "/console/wards",
+        N_("Wards and beds"),
+        frozenset({Role.ADMISSION_CENTER, Role.NURSE, Role.ADMIN, Role.MANAGER, Role.DOCTOR}),
+    ),
     NavItem("/console/kiosks", N_("Kiosks"), frozenset({Role.ADMIN, Role.OPS_ENGINEER})),
     NavItem("/console/staff", N_("Staff"), frozenset({Role.ADMIN})),
     NavItem("/console/audit", N_("Audit log"), frozenset({Role.ADMIN})),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,6 +14,7 @@ from bedside.admissions import service as admissions_service
 from bedside.admissions.schemas import NoticeIn
 from bedside.admissions.states import AdmissionKind, Priority
 from bedside.core import audit
+from bedside.core.clock import local_today
 from bedside.core.errors import DomainError, InvalidInput
 from bedside.core.i18n import N_
 from bedside.hospital import service as hospital_service
@@ -29,23 +30,22 @@ from bedside.web.forms import form_error
 from bedside.web.rendering import render
 from bedside.web.shared_routes import safe_next
 
-router = APIRouter(prefix="/console", include_in_schema=False,
-                   dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.csrf_protect)])
 
 Doctor = Annotated[StaffContext, staff_with(Role.DOCTOR)]
 Admin = Annotated[StaffContext, staff_with(Role.ADMIN)]
 KioskAdmin = Annotated[StaffContext, staff_with(Role.ADMIN, Role.OPS_ENGINEER)]
 PatientStaff = Annotated[StaffContext, staff_with(*PATIENT_DATA_ROLES)]
-NoticeStaff = Annotated[StaffContext, staff_with(Role.DOCTOR, Role.ADMISSION_CENTER, Role.ADMIN,
-                                                 Role.NURSE)]
+NoticeStaff = Annotated[StaffContext, staff_with(Role.DOCTOR, Role.ADMISSION_CENTER, Role.ADMIN, Role.NURSE)]
 
 
 def _chrome(request: Request, me: StaffContext) -> dict[str, Any]:
     return {"me": me, "nav": for_roles(me.actor.roles), "path": request.url.path}
 
 
-def page(request: Request, me: StaffContext, name: str, ctx: dict[str, Any] | None = None,
-         status_code: int = 200) -> Response:
+def page(
+    request: Request, me: StaffContext, name: str, ctx: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
     return render(request, name, {**_chrome(request, me), **(ctx or {})}, status_code=status_code)
 
 
@@ -55,8 +55,13 @@ def login_page(request: Request, next: str | None = None) -> Response:  # noqa: 
 
 
 @router.post("/login")
-def login(request: Request, session: DbSession, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/console/") -> Response:  # noqa: A002
+def login(
+    request: Request,
+    session: DbSession,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/console/",
+) -> Response:  # noqa: A002
     ctx = {"next": safe_next(next, "/console/"), "username": username}
     try:
         _, token = staff_service.login(session, username, password)
@@ -79,82 +84,132 @@ def logout(request: Request, session: DbSession, me: Staff) -> Response:
 
 @router.get("/")
 def overview(request: Request, session: DbSession, me: Staff) -> Response:
-    return page(request, me, "console/overview.html", {
-        "hospital": hospital_service.get_hospital(session),
-        "totals": hospital_service.bed_totals(session),
-        "departments": hospital_service.list_departments(session),
-    })
+    return page(
+        request,
+        me,
+        "console/overview.html",
+        {
+            "hospital": hospital_service.get_hospital(session),
+            "totals": hospital_service.bed_totals(session),
+            "departments": hospital_service.list_departments(session),
+        },
+    )
 
 
 # --- admission notices -------------------------------------------------------------------
 
+
 def _notice_form_ctx(session: DbSession, form: dict[str, Any], patient: Any = None) -> dict[str, Any]:
-    return {"form": form, "patient": patient, "kinds": list(AdmissionKind),
-            "priorities": list(Priority), "departments": hospital_service.list_departments(session),
-            "today": date.today().isoformat()}  # noqa: DTZ011 - the form's min date
+    return {
+        "form": form,
+        "patient": patient,
+        "kinds": list(AdmissionKind),
+        "priorities": list(Priority),
+        "departments": hospital_service.list_departments(session),
+        "today": local_today().isoformat(),
+    }
 
 
 @router.get("/notices")
 def notices(request: Request, session: DbSession, me: NoticeStaff) -> Response:
     rows = admissions_service.recent_for_staff(session, me.actor)
     patients = {p.id: p for p in (patients_service.get(session, n.patient_id) for n in rows)}
-    return page(request, me, "console/notices.html", {
-        "notices": rows, "patients": patients,
-        "departments": {d.id: d for d in hospital_service.list_departments(session)},
-    })
+    return page(
+        request,
+        me,
+        "console/notices.html",
+        {
+            "notices": rows,
+            "patients": patients,
+            "departments": {d.id: d for d in hospital_service.list_departments(session)},
+        },
+    )
 
 
 @router.get("/notices/new")
 def new_notice(request: Request, session: DbSession, me: Doctor, patient_id: int | None = None) -> Response:
-    patient = (patients_service.read_for_staff(session, me.actor, patient_id, "admission_notice")
-               if patient_id else None)
-    form = {"department_id": me.user.department_id,
-            "expected_date": (date.today() + timedelta(days=1)).isoformat()}  # noqa: DTZ011
+    patient = (
+        patients_service.read_for_staff(session, me.actor, patient_id, "admission_notice")
+        if patient_id
+        else None
+    )
+    form = {
+        "department_id": me.user.department_id,
+        "expected_date": (local_today() + timedelta(days=1)).isoformat(),
+    }  # noqa: DTZ011
     return page(request, me, "console/notice_form.html", _notice_form_ctx(session, form, patient))
 
 
 @router.post("/notices")
-def create_notice(request: Request, session: DbSession, me: Doctor,
-                  patient_id: Annotated[str, Form()] = "", department_id: Annotated[str, Form()] = "",
-                  diagnosis: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "elective",
-                  priority: Annotated[str, Form()] = "routine",
-                  expected_date: Annotated[str, Form()] = "",
-                  order_package: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
-    form = {"patient_id": patient_id, "department_id": department_id, "diagnosis": diagnosis,
-            "kind": kind, "priority": priority, "expected_date": expected_date,
-            "order_package": order_package, "note": note}
+def create_notice(
+    request: Request,
+    session: DbSession,
+    me: Doctor,
+    patient_id: Annotated[str, Form()] = "",
+    department_id: Annotated[str, Form()] = "",
+    diagnosis: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "elective",
+    priority: Annotated[str, Form()] = "routine",
+    expected_date: Annotated[str, Form()] = "",
+    order_package: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "patient_id": patient_id,
+        "department_id": department_id,
+        "diagnosis": diagnosis,
+        "kind": kind,
+        "priority": priority,
+        "expected_date": expected_date,
+        "order_package": order_package,
+        "note": note,
+    }
     patient = None
     try:
-        cmd = NoticeIn.model_validate({**form, "order_package": order_package or None,
-                                       "note": note or None})
+        cmd = NoticeIn.model_validate({**form, "order_package": order_package or None, "note": note or None})
         patient = patients_service.get(session, cmd.patient_id)
         notice = admissions_service.issue(session, me.actor, cmd)
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0]) if exc.errors() else None
-        err = InvalidInput(N_("Some of the information entered is not valid: %(fields)s"),
-                           code="validation_error", params={"fields": field or ""}, field=field)
-        return form_error(request, "console/notice_form.html",
-                          {**_notice_form_ctx(session, form, patient), **_chrome(request, me)}, err)
+        err = InvalidInput(
+            N_("Some of the information entered is not valid: %(fields)s"),
+            code="validation_error",
+            params={"fields": field or ""},
+            field=field,
+        )
+        return form_error(
+            request,
+            "console/notice_form.html",
+            {**_notice_form_ctx(session, form, patient), **_chrome(request, me)},
+            err,
+        )
     except DomainError as exc:
-        return form_error(request, "console/notice_form.html",
-                          {**_notice_form_ctx(session, form, patient), **_chrome(request, me)}, exc)
+        return form_error(
+            request,
+            "console/notice_form.html",
+            {**_notice_form_ctx(session, form, patient), **_chrome(request, me)},
+            exc,
+        )
     return RedirectResponse(f"/console/notices?issued={notice.id}", status_code=303)
 
 
 @router.post("/notices/{notice_id}/cancel")
-def cancel_notice(session: DbSession, me: NoticeStaff, notice_id: int,
-                  reason: Annotated[str, Form()] = "") -> Response:
+def cancel_notice(
+    session: DbSession, me: NoticeStaff, notice_id: int, reason: Annotated[str, Form()] = ""
+) -> Response:
     admissions_service.cancel(session, me.actor, notice_id, reason)
     return RedirectResponse("/console/notices", status_code=303)
 
 
 # --- patients ----------------------------------------------------------------------------
 
+
 @router.get("/patients")
-def patients(request: Request, session: DbSession, me: PatientStaff, q: str = "",
-             pick: int = 0) -> Response:
+def patients(request: Request, session: DbSession, me: PatientStaff, q: str = "", pick: int = 0) -> Response:
     found = patients_service.search_for_staff(session, me.actor, q) if q else []
-    template = "console/patient_results.html" if request.headers.get("hx-request") else "console/patients.html"
+    template = (
+        "console/patient_results.html" if request.headers.get("hx-request") else "console/patients.html"
+    )
     return page(request, me, template, {"q": q, "found": found, "pick": bool(pick)})
 
 
@@ -164,67 +219,123 @@ def new_patient(request: Request, me: PatientStaff) -> Response:
 
 
 @router.post("/patients")
-def create_patient(request: Request, session: DbSession, me: PatientStaff,
-                   name: Annotated[str, Form()] = "", resident_id: Annotated[str, Form()] = "",
-                   phone: Annotated[str, Form()] = "", visit_card: Annotated[str, Form()] = "",
-                   insurance_card: Annotated[str, Form()] = "") -> Response:
-    form = {"name": name, "resident_id": resident_id, "phone": phone, "visit_card": visit_card,
-            "insurance_card": insurance_card}
-    cards = {k: v.strip() for k, v in (("visit_card", visit_card), ("insurance_card", insurance_card))
-             if v.strip()}
+def create_patient(
+    request: Request,
+    session: DbSession,
+    me: PatientStaff,
+    name: Annotated[str, Form()] = "",
+    resident_id: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    visit_card: Annotated[str, Form()] = "",
+    insurance_card: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "name": name,
+        "resident_id": resident_id,
+        "phone": phone,
+        "visit_card": visit_card,
+        "insurance_card": insurance_card,
+    }
+    cards = {
+        k: v.strip() for k, v in (("visit_card", visit_card), ("insurance_card", insurance_card)) if v.strip()
+    }
     try:
-        patient = patients_service.register(session, me.actor, name=name, resident_id=resident_id,
-                                            phone=phone or None, cards=cards)
+        patient = patients_service.register(
+            session, me.actor, name=name, resident_id=resident_id, phone=phone or None, cards=cards
+        )
     except DomainError as exc:
         return form_error(request, "console/patient_form.html", {"form": form, **_chrome(request, me)}, exc)
     return RedirectResponse(f"/console/patients/{patient.id}", status_code=303)
 
 
 @router.get("/patients/{patient_id}")
-def patient_detail(request: Request, session: DbSession, me: PatientStaff, patient_id: int,
-                   reveal: int = 0) -> Response:
-    patient = patients_service.read_for_staff(session, me.actor, patient_id,
-                                              "reveal" if reveal else "view")
-    return page(request, me, "console/patient.html", {
-        "patient": patient, "reveal": bool(reveal),
-        "cards": patients_service.credentials(session, patient.id),
-        "notices": admissions_service.for_patients(session, {patient.id}),
-        "departments": {d.id: d for d in hospital_service.list_departments(session)},
-    })
+def patient_detail(
+    request: Request, session: DbSession, me: PatientStaff, patient_id: int, reveal: int = 0
+) -> Response:
+    patient = patients_service.read_for_staff(session, me.actor, patient_id, "reveal" if reveal else "view")
+    return page(
+        request,
+        me,
+        "console/patient.html",
+        {
+            "patient": patient,
+            "reveal": bool(reveal),
+            "cards": patients_service.credentials(session, patient.id),
+            "notices": admissions_service.for_patients(session, {patient.id}),
+            "departments": {d.id: d for d in hospital_service.list_departments(session)},
+        },
+    )
 
 
 # --- wards, kiosks, staff, audit ---------------------------------------------------------
 
+
 @router.get("/wards")
-def wards(request: Request, session: DbSession,
-          me: Annotated[StaffContext, staff_with(Role.ADMISSION_CENTER, Role.NURSE, Role.ADMIN,
-                                                 Role.MANAGER, Role.DOCTOR)]) -> Response:
-    return page(request, me, "console/wards.html", {
-        "wards": hospital_service.ward_summaries(session),
-        "totals": hospital_service.bed_totals(session),
-    })
+def wards(
+    request: Request,
+    session: DbSession,
+    me: Annotated[
+        StaffContext, staff_with(Role.ADMISSION_CENTER, Role.NURSE, Role.ADMIN, Role.MANAGER, Role.DOCTOR)
+    ],
+) -> Response:
+    return page(
+        request,
+        me,
+        "console/wards.html",
+        {
+            "wards": hospital_service.ward_summaries(session),
+            "totals": hospital_service.bed_totals(session),
+        },
+    )
 
 
 @router.get("/kiosks")
 def kiosks(request: Request, session: DbSession, me: KioskAdmin) -> Response:
-    return page(request, me, "console/kiosks.html", {"kiosks": kiosks_service.list_kiosks(session),
-                                                     "modules": kiosks_service.MODULES, "form": {}})
+    return page(
+        request,
+        me,
+        "console/kiosks.html",
+        {"kiosks": kiosks_service.list_kiosks(session), "modules": kiosks_service.MODULES, "form": {}},
+    )
 
 
 @router.post("/kiosks")
-def register_kiosk(request: Request, session: DbSession, me: Admin,
-                   code: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                   location: Annotated[str, Form()] = "", model: Annotated[str, Form()] = "",
-                   serial: Annotated[str, Form()] = "",
-                   modules: Annotated[list[str] | None, Form()] = None) -> Response:
-    form = {"code": code, "name": name, "location": location, "model": model, "serial": serial,
-            "modules": modules or []}
-    ctx = {"kiosks": kiosks_service.list_kiosks(session), "modules": kiosks_service.MODULES,
-           "form": form, **_chrome(request, me)}
+def register_kiosk(
+    request: Request,
+    session: DbSession,
+    me: Admin,
+    code: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    location: Annotated[str, Form()] = "",
+    model: Annotated[str, Form()] = "",
+    serial: Annotated[str, Form()] = "",
+    modules: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    form = {
+        "code": code,
+        "name": name,
+        "location": location,
+        "model": model,
+        "serial": serial,
+        "modules": modules or [],
+    }
+    ctx = {
+        "kiosks": kiosks_service.list_kiosks(session),
+        "modules": kiosks_service.MODULES,
+        "form": form,
+        **_chrome(request, me),
+    }
     try:
-        kiosk, key = kiosks_service.register(session, me.actor, code=code, name=name,
-                                             location=location, model=model, serial=serial,
-                                             modules=modules or [])
+        kiosk, key = kiosks_service.register(
+            session,
+            me.actor,
+            code=code,
+            name=name,
+            location=location,
+            model=model,
+            serial=serial,
+            modules=modules or [],
+        )
     except DomainError as exc:
         return form_error(request, "console/kiosks.html", ctx, exc)
     ctx.update(kiosks=kiosks_service.list_kiosks(session), new_kiosk=kiosk, new_key=key, form={})
@@ -233,27 +344,59 @@ def register_kiosk(request: Request, session: DbSession, me: Admin,
 
 @router.get("/staff")
 def staff_list(request: Request, session: DbSession, me: Admin) -> Response:
-    return page(request, me, "console/staff.html", {"users": staff_service.list_users(session),
-                                                    "roles": list(Role), "form": {},
-                                                    "departments": hospital_service.list_departments(session)})
+    return page(
+        request,
+        me,
+        "console/staff.html",
+        {
+            "users": staff_service.list_users(session),
+            "roles": list(Role),
+            "form": {},
+            "departments": hospital_service.list_departments(session),
+        },
+    )
 
 
 @router.post("/staff")
-def create_staff(request: Request, session: DbSession, me: Admin,
-                 username: Annotated[str, Form()] = "", full_name: Annotated[str, Form()] = "",
-                 password: Annotated[str, Form()] = "",
-                 roles: Annotated[list[str] | None, Form()] = None,
-                 department_id: Annotated[str, Form()] = "") -> Response:
-    form = {"username": username, "full_name": full_name, "roles": roles or [],
-            "department_id": department_id}
+def create_staff(
+    request: Request,
+    session: DbSession,
+    me: Admin,
+    username: Annotated[str, Form()] = "",
+    full_name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    roles: Annotated[list[str] | None, Form()] = None,
+    department_id: Annotated[str, Form()] = "",
+) -> Response:
+    form = {
+        "username": username,
+        "full_name": full_name,
+        "roles": roles or [],
+        "department_id": department_id,
+    }
     try:
-        staff_service.create_user(session, me.actor, username=username, full_name=full_name,
-                                  password=password, roles=roles or [],
-                                  department_id=int(department_id) if department_id.isdigit() else None)
+        staff_service.create_user(
+            session,
+            me.actor,
+            username=username,
+            full_name=full_name,
+            password=password,
+            roles=roles or [],
+            department_id=int(department_id) if department_id.isdigit() else None,
+        )
     except DomainError as exc:
-        return form_error(request, "console/staff.html", {
-            "users": staff_service.list_users(session), "roles": list(Role), "form": form,
-            "departments": hospital_service.list_departments(session), **_chrome(request, me)}, exc)
+        return form_error(
+            request,
+            "console/staff.html",
+            {
+                "users": staff_service.list_users(session),
+                "roles": list(Role),
+                "form": form,
+                "departments": hospital_service.list_departments(session),
+                **_chrome(request, me),
+            },
+            exc,
+        )
     return RedirectResponse("/console/staff", status_code=303)
 
 
@@ -264,8 +407,8 @@ def unlock_staff(session: DbSession, me: Admin, user_id: int) -> Response:
 
 
 @router.get("/audit")
-def audit_log(request: Request, session: DbSession, me: Admin, action: str = "",
-              patient_id: int | None = None) -> Response:
+def audit_log(
+    request: Request, session: DbSession, me: Admin, action: str = "", patient_id: int | None = None
+) -> Response:
     rows = audit.recent(session, action=action, patient_id=patient_id)
-    return page(request, me, "console/audit.html", {"rows": rows, "action": action,
-                                                    "patient_id": patient_id})
+    return page(request, me, "console/audit.html", {"rows": rows, "action": action, "patient_id": patient_id})

@@ -20,8 +20,7 @@ from bedside.web.deps import KIOSK_COOKIE, KIOSK_PATIENT_COOKIE, DbSession, Kios
 from bedside.web.forms import form_error
 from bedside.web.rendering import locale_of, render
 
-router = APIRouter(prefix="/kiosk", include_in_schema=False,
-                   dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(prefix="/kiosk", include_in_schema=False, dependencies=[Depends(security.csrf_protect)])
 
 LOGIN_KINDS = [k.value for k in kiosks_service.LOGIN_KINDS]
 
@@ -52,16 +51,23 @@ def home(request: Request, device: KioskDevice) -> Response:
 def login_page(request: Request, device: KioskDevice, kind: str = "resident_id") -> Response:
     if kind not in LOGIN_KINDS:
         kind = CredentialKind.RESIDENT_ID
-    return render(request, "kiosk/login.html", {"kiosk": device.kiosk, "kind": kind,
-                                                "kinds": LOGIN_KINDS})
+    return render(request, "kiosk/login.html", {"kiosk": device.kiosk, "kind": kind, "kinds": LOGIN_KINDS})
 
 
 @router.post("/login")
-def login(request: Request, session: DbSession, device: KioskDevice,
-          kind: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
-          id_last6: Annotated[str, Form()] = "") -> Response:
-    ctx = {"kiosk": device.kiosk, "kind": kind if kind in LOGIN_KINDS else "resident_id",
-           "kinds": LOGIN_KINDS}
+def login(
+    request: Request,
+    session: DbSession,
+    device: KioskDevice,
+    kind: Annotated[str, Form()] = "",
+    value: Annotated[str, Form()] = "",
+    id_last6: Annotated[str, Form()] = "",
+) -> Response:
+    ctx = {
+        "kiosk": device.kiosk,
+        "kind": kind if kind in LOGIN_KINDS else "resident_id",
+        "kinds": LOGIN_KINDS,
+    }
     try:
         _, token = kiosks_service.patient_login(session, device.kiosk, kind, value, id_last6)
     except DomainError as exc:
@@ -76,20 +82,30 @@ def login(request: Request, session: DbSession, device: KioskDevice,
 def patient_home(request: Request, session: DbSession, me: KioskPatient) -> Response:
     locale = locale_of(request)
     notices = admissions_service.for_patients(session, {me.patient.id})
-    return render(request, "kiosk/patient.html", {
-        "kiosk": me.kiosk, "patient": me.patient,
-        "step": journeys_service.for_patient(session, me.patient.id, locale),
-        "notices": notices,
-        "departments": {d.id: d for d in hospital_service.list_departments(session)},
-        "idle_seconds": get_settings().kiosk_idle_seconds,
-    })
+    return render(
+        request,
+        "kiosk/patient.html",
+        {
+            "kiosk": me.kiosk,
+            "patient": me.patient,
+            "step": journeys_service.for_patient(session, me.patient.id, locale),
+            "notices": notices,
+            "departments": {d.id: d for d in hospital_service.list_departments(session)},
+            "idle_seconds": get_settings().kiosk_idle_seconds,
+        },
+    )
 
 
 @router.post("/logout")
-def logout(request: Request, session: DbSession, device: KioskDevice,
-           reason: Annotated[str, Form()] = "button") -> Response:
-    kiosks_service.patient_logout(session, device.kiosk, request.cookies.get(KIOSK_PATIENT_COOKIE),
-                                  "idle" if reason == "idle" else "button")
+def logout(
+    request: Request, session: DbSession, device: KioskDevice, reason: Annotated[str, Form()] = "button"
+) -> Response:
+    kiosks_service.patient_logout(
+        session,
+        device.kiosk,
+        request.cookies.get(KIOSK_PATIENT_COOKIE),
+        "idle" if reason == "idle" else "button",
+    )
     security.renew_anon(request)
     response = RedirectResponse("/kiosk/", status_code=303)
     cookies.clear(response, KIOSK_PATIENT_COOKIE)

@@ -24,8 +24,7 @@ from bedside.web.forms import form_error
 from bedside.web.rendering import locale_of, render
 from bedside.web.shared_routes import safe_next
 
-router = APIRouter(prefix="/phone", include_in_schema=False,
-                   dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.csrf_protect)])
 
 
 def _demo_code(phone: str) -> str | None:
@@ -41,9 +40,13 @@ def login_page(request: Request, next: str | None = None) -> Response:  # noqa: 
 
 
 @router.post("/login/code")
-def send_login_code(request: Request, session: DbSession, phone: Annotated[str, Form()] = "",
-                    next: Annotated[str, Form()] = "/phone/") -> Response:  # noqa: A002
-    ctx = {"next": safe_next(next, "/phone/"), "phone": phone.strip(), "step": "phone"}
+def send_login_code(
+    request: Request,
+    session: DbSession,
+    phone: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/phone/",
+) -> Response:  # noqa: A002
+    ctx: dict[str, str | None] = {"next": safe_next(next, "/phone/"), "phone": phone.strip(), "step": "phone"}
     try:
         accounts_service.send_code(session, phone, locale=locale_of(request))
     except DomainError as exc:
@@ -53,8 +56,13 @@ def send_login_code(request: Request, session: DbSession, phone: Annotated[str, 
 
 
 @router.post("/login")
-def login(request: Request, session: DbSession, phone: Annotated[str, Form()] = "",
-          code: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/phone/") -> Response:  # noqa: A002
+def login(
+    request: Request,
+    session: DbSession,
+    phone: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/phone/",
+) -> Response:  # noqa: A002
     ctx = {"next": safe_next(next, "/phone/"), "phone": phone.strip(), "step": "code"}
     try:
         _, token = accounts_service.login(session, phone, code)
@@ -84,30 +92,51 @@ def home(request: Request, session: DbSession, me: AccountUser, p: int | None = 
     step = journeys_service.for_patient(session, current.id, locale) if current else None
     notices = admissions_service.for_patients(session, {current.id}) if current else []
     departments = {d.id: d for d in hospital_service.list_departments(session)}
-    return render(request, "phone/home.html", {
-        "me": me, "links": links, "current": current, "step": step, "notices": notices,
-        "departments": departments, "patient_ids": ids,
-        "unread": notifications_service.unread_count(session, me.account.id),
-    })
+    return render(
+        request,
+        "phone/home.html",
+        {
+            "me": me,
+            "links": links,
+            "current": current,
+            "step": step,
+            "notices": notices,
+            "departments": departments,
+            "patient_ids": ids,
+            "unread": notifications_service.unread_count(session, me.account.id),
+        },
+    )
 
 
 @router.get("/patients/new")
 def new_patient(request: Request, me: AccountUser) -> Response:
-    return render(request, "phone/patient_form.html", {"me": me, "relations": list(Relation),
-                                                       "form": {}})
+    return render(request, "phone/patient_form.html", {"me": me, "relations": list(Relation), "form": {}})
 
 
 @router.post("/patients")
-def add_patient(request: Request, session: DbSession, me: AccountUser,
-                relation: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                resident_id: Annotated[str, Form()] = "", phone: Annotated[str, Form()] = "",
-                consent_code: Annotated[str, Form()] = "") -> Response:
+def add_patient(
+    request: Request,
+    session: DbSession,
+    me: AccountUser,
+    relation: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    resident_id: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    consent_code: Annotated[str, Form()] = "",
+) -> Response:
     form = {"relation": relation, "name": name, "resident_id": resident_id, "phone": phone}
     ctx = {"me": me, "relations": list(Relation), "form": form}
     try:
         patient = accounts_service.add_patient(
-            session, me.actor, relation=relation, name=name, resident_id=resident_id,
-            phone=phone or None, consent_code=consent_code or None, locale=locale_of(request))
+            session,
+            me.actor,
+            relation=relation,
+            name=name,
+            resident_id=resident_id,
+            phone=phone or None,
+            consent_code=consent_code or None,
+            locale=locale_of(request),
+        )
     except accounts_service.ConsentRequired as exc:
         ctx["consent_needed"] = True
         ctx["demo_code"] = _demo_consent_code(session, resident_id)
@@ -128,10 +157,16 @@ def notice_detail(request: Request, session: DbSession, me: AccountUser, notice_
     ids = accounts_service.patient_ids_of(session, me.account.id)
     notice = admissions_service.get_for_patients(session, notice_id, ids)
     patient = accounts_service.require_patient(session, me.actor, notice.patient_id)
-    return render(request, "phone/notice.html", {
-        "me": me, "notice": notice, "patient": patient,
-        "department": hospital_service.get_department(session, notice.department_id),
-    })
+    return render(
+        request,
+        "phone/notice.html",
+        {
+            "me": me,
+            "notice": notice,
+            "patient": patient,
+            "department": hospital_service.get_department(session, notice.department_id),
+        },
+    )
 
 
 @router.get("/inbox")
