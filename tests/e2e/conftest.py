@@ -63,7 +63,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def live_server() -> Iterator[str]:
     settings = get_settings().model_copy(update={"dispatch_in_process": True})
     app = create_app(settings)
