@@ -53,3 +53,15 @@ def test_age_on_a_day():
     rid = parse("11010519491231002X")
     assert rid.age_on(date(2026, 12, 30)) == 76
     assert rid.age_on(date(2026, 12, 31)) == 77
+
+
+def test_elderly_patient_with_a_district_code_newer_than_their_birth_is_accepted():
+    # 430104 (长沙岳麓区) dates from 1983; IDs carry the code at issue, not at birth.
+    first17 = "43010419380101002"
+    assert parse(first17 + check_digit(first17)).birth_date == date(1938, 1, 1)
+
+
+def test_unknown_province_is_refused():
+    first17 = "99010419800101002"
+    with pytest.raises(InvalidResidentId):
+        parse(first17 + check_digit(first17))

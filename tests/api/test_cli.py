@@ -1,0 +1,34 @@
+"""The `bedside` command, run in process."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bedside.cli import app
+from bedside.staff.models import StaffUser
+
+runner = CliRunner()
+
+
+def test_create_admin_and_refuse_weak_password(session):
+    ok = runner.invoke(app, ["create-admin", "chief", "--name", "王主任"],
+                       input="a-long-enough-password\na-long-enough-password\n")
+    assert ok.exit_code == 0, ok.output
+    user = session.scalar(select(StaffUser).where(StaffUser.username == "chief"))
+    assert user is not None and user.roles == {"admin"}
+    weak = runner.invoke(app, ["create-admin", "chief2"], input="short\nshort\n")
+    assert weak.exit_code == 1 and "weak_password" in weak.output
+
+
+def test_seed_command_is_idempotent():
+    first = runner.invoke(app, ["seed", "--beds", "40", "--seed", "3"])
+    assert first.exit_code == 0, first.output
+    assert "demo hospital created" in first.output and "/kiosk/activate?key=bk_" in first.output
+    second = runner.invoke(app, ["seed", "--beds", "40", "--seed", "3"])
+    assert second.exit_code == 0 and "nothing added" in second.output
+
+
+def test_db_check_reports_no_drift():
+    result = runner.invoke(app, ["db", "check"])
+    assert result.exit_code == 0 and "no drift" in result.output
