@@ -103,10 +103,18 @@ SETUP = textwrap.dedent("""
 def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bedside-bench-"))
     url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    env = {**os.environ, "BEDSIDE_DATABASE_URL": url, "BEDSIDE_DEMO": "1",
-           "BEDSIDE_LOG_LEVEL": "WARNING", "BEDSIDE_DISPATCH_IN_PROCESS": "0"}
-    token = subprocess.run([PY, "-c", SETUP, url], env=env, check=True, capture_output=True,
-                           text=True).stdout.strip().splitlines()[-1]
+    env = {
+        **os.environ,
+        "BEDSIDE_DATABASE_URL": url,
+        "BEDSIDE_DEMO": "1",
+        "BEDSIDE_LOG_LEVEL": "WARNING",
+        "BEDSIDE_DISPATCH_IN_PROCESS": "0",
+    }
+    token = (
+        subprocess.run([PY, "-c", SETUP, url], env=env, check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     (tmp / "hello_app.py").write_text(HELLO_APP)
     results = {}
     for name, args, path, cookies in (
@@ -115,8 +123,10 @@ def main() -> None:
     ):
         port = free_port()
         proc = subprocess.Popen(
-            [PY, "-m", "uvicorn", *args, "--port", str(port), "--log-level", "warning",
-             "--no-access-log"], cwd=tmp, env={**env, "PYTHONPATH": str(tmp)})
+            [PY, "-m", "uvicorn", *args, "--port", str(port), "--log-level", "warning", "--no-access-log"],
+            cwd=tmp,
+            env={**env, "PYTHONPATH": str(tmp)},
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             wait_up(base + "/healthz" if "bedside" in args[0] else base + "/")

@@ -50,10 +50,14 @@ from bedside.settings import get_settings  # noqa: E402
 get_settings.cache_clear()
 dbtools.upgrade(TEST_DB_URL)
 DATABASE = db.configure(TEST_DB_URL)
+# The tests' own session: on SQLite its transactions begin deferred, so a test that keeps one
+# open to read never holds the write lock the app (TestClient or live server) needs.
+TEST_SIDE = db.Database(TEST_DB_URL, sqlite_immediate=False)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     DATABASE.dispose()
+    TEST_SIDE.dispose()
     if _PG_ADMIN_URL and _name:
         from sqlalchemy import create_engine, text
 
@@ -87,7 +91,7 @@ def sms() -> Iterator[LogSmsGateway]:
 
 @pytest.fixture
 def session() -> Iterator[db.Session]:
-    with DATABASE.session() as s:
+    with TEST_SIDE.session() as s:
         yield s
 
 

@@ -12,8 +12,11 @@ runner = CliRunner()
 
 
 def test_create_admin_and_refuse_weak_password(session):
-    ok = runner.invoke(app, ["create-admin", "chief", "--name", "王主任"],
-                       input="a-long-enough-password\na-long-enough-password\n")
+    ok = runner.invoke(
+        app,
+        ["create-admin", "chief", "--name", "王主任"],
+        input="a-long-enough-password\na-long-enough-password\n",
+    )
     assert ok.exit_code == 0, ok.output
     user = session.scalar(select(StaffUser).where(StaffUser.username == "chief"))
     assert user is not None and user.roles == {"admin"}

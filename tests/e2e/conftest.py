@@ -63,22 +63,43 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class LiveServer:
+    """Started on the first page a test opens, so the test's setup writes come first."""
+
+    def __init__(self) -> None:
+        self.url: str | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> str:
+        if self.url:
+            return self.url
+        settings = get_settings().model_copy(update={"dispatch_in_process": True})
+        port = _free_port()
+        self._server = uvicorn.Server(
+            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on")
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.time() + 20
+        while not self._server.started:
+            if time.time() > deadline:
+                raise RuntimeError("live server did not start")
+            time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    def stop(self) -> None:
+        if self._server and self._thread:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+
+
 @pytest.fixture
-def live_server() -> Iterator[str]:
-    settings = get_settings().model_copy(update={"dispatch_in_process": True})
-    app = create_app(settings)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def live_server() -> Iterator[LiveServer]:
+    server = LiveServer()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -86,7 +107,7 @@ def new_page(browser, live_server):  # type: ignore[no-untyped-def]
     contexts = []
 
     def make(viewport: dict[str, int] = PHONE):  # type: ignore[no-untyped-def]
-        ctx = browser.new_context(viewport=viewport, base_url=live_server, locale="zh-CN")
+        ctx = browser.new_context(viewport=viewport, base_url=live_server.start(), locale="zh-CN")
         ctx.set_default_timeout(10000)
         contexts.append(ctx)
         return ctx.new_page()

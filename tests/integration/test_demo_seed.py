@@ -14,8 +14,12 @@ from tests.conftest import DATABASE, _empty_all_tables
 
 
 def _fingerprint(session) -> list[tuple[str, str, str | None]]:
-    return [tuple(r) for r in session.execute(
-        select(Patient.name, Patient.resident_id, Patient.phone).order_by(Patient.id))]
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(Patient.name, Patient.resident_id, Patient.phone).order_by(Patient.id)
+        )
+    ]
 
 
 def test_seed_builds_a_whole_hospital_once(session):

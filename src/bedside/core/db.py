@@ -54,7 +54,7 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_immediate: bool = True, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
@@ -73,9 +73,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Deferred: readers never block writers under WAL. SQLite is the embedded, single-site
-            # default; concurrent write load belongs on PostgreSQL.
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the single write lock up front. A deferred transaction that reads
+            # and then writes fails at once ("database is locked") if another writer committed
+            # in between; waiting for the lock instead is what a service's transaction needs.
+            # Readers of other connections are not blocked under WAL.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
