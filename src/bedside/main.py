@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -138,6 +139,12 @@ def install_error_handlers(app: FastAPI) -> None:
             ]
             return JSONResponse(body, status_code=422, media_type="application/problem+json")
         return response
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        # The database refused a value (a NUL in JSON text, a number out of range): bad input.
+        log.warning("database refused a value: %s", type(exc.orig).__name__)
+        return _problem(request, InvalidInput(code="invalid_value"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

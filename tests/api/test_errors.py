@@ -149,3 +149,15 @@ def test_role_is_enforced(client, session):
     assert r.status_code == 403
     r = client.get("/console/notices/new")
     assert r.status_code == 403
+
+
+def test_control_characters_are_refused_before_any_work(client, session, doctor):
+    r = client.get("/console/patients", params={"q": "张\x00三"})
+    assert r.status_code == 422 and 'data-code="invalid_characters"' in r.text
+    r = client.get("/api/v1/me/notices", params={"x": "\x07"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_characters"
+
+
+def test_huge_ids_are_invalid_input_not_database_errors(client, session, doctor):
+    assert client.get(f"/api/v1/admission-notices/{2**40}").status_code == 422
+    assert client.get(f"/console/patients/{2**63}").status_code == 422

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends
 from bedside.admissions import service
 from bedside.admissions.schemas import CancelIn, NoticeIn, NoticeOut
 from bedside.web import security
-from bedside.web.deps import DbSession, StaffContext, staff_with
+from bedside.web.deps import DbSession, IdPath, StaffContext, staff_with
 
 router = APIRouter(
-    prefix="/api/v1/admission-notices", tags=["admissions"], dependencies=[Depends(security.csrf_protect)]
+    prefix="/api/v1/admission-notices", tags=["admissions"], dependencies=[Depends(security.guard_request)]
 )
 
 NoticeStaff = Annotated[StaffContext, staff_with("doctor", "admission_center", "admin", "nurse")]
@@ -29,10 +29,10 @@ def list_notices(session: DbSession, me: NoticeStaff) -> list[NoticeOut]:
 
 
 @router.get("/{notice_id}")
-def get_notice(notice_id: int, session: DbSession, me: NoticeStaff) -> NoticeOut:
+def get_notice(notice_id: IdPath, session: DbSession, me: NoticeStaff) -> NoticeOut:
     return NoticeOut.model_validate(service.read_for_staff(session, me.actor, notice_id))
 
 
 @router.post("/{notice_id}/cancel")
-def cancel_notice(notice_id: int, body: CancelIn, session: DbSession, me: NoticeStaff) -> NoticeOut:
+def cancel_notice(notice_id: IdPath, body: CancelIn, session: DbSession, me: NoticeStaff) -> NoticeOut:
     return NoticeOut.model_validate(service.cancel(session, me.actor, notice_id, body.reason))

@@ -8,10 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bedside.admissions.states import AdmissionKind, Priority
 
+MAX_ID = 2**31 - 1  # row ids are 32-bit integers on PostgreSQL
+
 
 class NoticeIn(BaseModel):
-    patient_id: int = Field(gt=0)
-    department_id: int = Field(gt=0)
+    patient_id: int = Field(gt=0, le=MAX_ID)
+    department_id: int = Field(gt=0, le=MAX_ID)
     diagnosis: str = Field(min_length=1, max_length=200)
     kind: AdmissionKind = AdmissionKind.ELECTIVE
     priority: Priority = Priority.ROUTINE

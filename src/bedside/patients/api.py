@@ -12,10 +12,10 @@ from bedside.core.pii import mask_resident_id
 from bedside.journeys import service as journeys_service
 from bedside.patients.schemas import MyPatientOut, NextStepOut
 from bedside.web import security
-from bedside.web.deps import AccountUser, DbSession
+from bedside.web.deps import AccountUser, DbSession, IdPath
 from bedside.web.rendering import locale_of
 
-router = APIRouter(prefix="/api/v1/me", tags=["me"], dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(prefix="/api/v1/me", tags=["me"], dependencies=[Depends(security.guard_request)])
 
 
 @router.get("/patients")
@@ -40,13 +40,13 @@ def my_notices(session: DbSession, me: AccountUser) -> list[NoticeOut]:
 
 
 @router.get("/notices/{notice_id}")
-def my_notice(notice_id: int, session: DbSession, me: AccountUser) -> NoticeOut:
+def my_notice(notice_id: IdPath, session: DbSession, me: AccountUser) -> NoticeOut:
     ids = accounts_service.patient_ids_of(session, me.account.id)
     return NoticeOut.model_validate(admissions_service.get_for_patients(session, notice_id, ids))
 
 
 @router.get("/patients/{patient_id}/next-step")
-def next_step(patient_id: int, request: Request, session: DbSession, me: AccountUser) -> NextStepOut:
+def next_step(patient_id: IdPath, request: Request, session: DbSession, me: AccountUser) -> NextStepOut:
     patient = accounts_service.require_patient(session, me.actor, patient_id)
     locale = locale_of(request)
     step = journeys_service.for_patient(session, patient.id, locale)

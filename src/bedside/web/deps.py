@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from bedside.accounts import service as accounts_service
@@ -27,6 +27,13 @@ KIOSK_COOKIE = "bs_kiosk"
 KIOSK_PATIENT_COOKIE = "bs_kiosk_patient"
 
 DbSession = Annotated[Session, Depends(get_session)]
+
+# Row ids fit a 32-bit integer column on PostgreSQL; larger numbers are invalid input, not a
+# database error.
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+Flag = Annotated[int, Query(ge=0, le=1)]
 
 
 class LoginRequired(NotAuthenticated):

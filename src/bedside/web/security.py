@@ -7,6 +7,7 @@ token, so its forged form is refused."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from fastapi import Request
@@ -55,17 +56,32 @@ def anon_cookie_header(state: dict[str, object]) -> bytes | None:
     return f"{ANON_COOKIE}={state['anon']}{flags}".encode("latin-1")
 
 
-async def csrf_protect(request: Request) -> None:
-    """Router dependency: refuses unsafe requests without the matching token."""
+class ControlCharacters(DomainError):
+    status = 422
+    code = "invalid_characters"
+    message = N_("The text contains characters that are not allowed.")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+async def guard_request(request: Request) -> None:
+    """Router dependency: refuses control characters in query and form values (no database
+    accepts a NUL), and unsafe requests without the matching CSRF token."""
+    if any(_CONTROL.search(v) for v in request.query_params.values()):
+        raise ControlCharacters()
+    content_type = request.headers.get("content-type", "")
+    is_form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+    if is_form:
+        form = await request.form()
+        if any(isinstance(v, str) and _CONTROL.search(v) for v in form.values()):
+            raise ControlCharacters()
     if request.method not in UNSAFE:
         return
     given = request.headers.get("x-csrf-token")
-    if not given:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            value = form.get("csrf_token")
-            given = value if isinstance(value, str) else None
+    if not given and is_form:
+        value = (await request.form()).get("csrf_token")
+        given = value if isinstance(value, str) else None
     cookie = request.cookies.get(ANON_COOKIE)
     if not cookie or not given:
         raise CsrfFailed()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from bedside.core.i18n import LOCALES
+from bedside.web import security
 from bedside.web.rendering import LANG_COOKIE, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(security.guard_request)])
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

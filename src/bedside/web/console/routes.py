@@ -25,12 +25,12 @@ from bedside.staff import service as staff_service
 from bedside.staff.roles import PATIENT_DATA_ROLES, Role
 from bedside.web import cookies, security
 from bedside.web.console.nav import for_roles
-from bedside.web.deps import STAFF_COOKIE, DbSession, Staff, StaffContext, staff_with
+from bedside.web.deps import STAFF_COOKIE, DbSession, Flag, IdPath, IdQuery, Staff, StaffContext, staff_with
 from bedside.web.forms import form_error
 from bedside.web.rendering import render
 from bedside.web.shared_routes import safe_next
 
-router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 
 Doctor = Annotated[StaffContext, staff_with(Role.DOCTOR)]
 Admin = Annotated[StaffContext, staff_with(Role.ADMIN)]
@@ -127,7 +127,7 @@ def notices(request: Request, session: DbSession, me: NoticeStaff) -> Response:
 
 
 @router.get("/notices/new")
-def new_notice(request: Request, session: DbSession, me: Doctor, patient_id: int | None = None) -> Response:
+def new_notice(request: Request, session: DbSession, me: Doctor, patient_id: IdQuery = None) -> Response:
     patient = (
         patients_service.read_for_staff(session, me.actor, patient_id, "admission_notice")
         if patient_id
@@ -195,7 +195,7 @@ def create_notice(
 
 @router.post("/notices/{notice_id}/cancel")
 def cancel_notice(
-    session: DbSession, me: NoticeStaff, notice_id: int, reason: Annotated[str, Form()] = ""
+    session: DbSession, me: NoticeStaff, notice_id: IdPath, reason: Annotated[str, Form()] = ""
 ) -> Response:
     admissions_service.cancel(session, me.actor, notice_id, reason)
     return RedirectResponse("/console/notices", status_code=303)
@@ -205,7 +205,7 @@ def cancel_notice(
 
 
 @router.get("/patients")
-def patients(request: Request, session: DbSession, me: PatientStaff, q: str = "", pick: int = 0) -> Response:
+def patients(request: Request, session: DbSession, me: PatientStaff, q: str = "", pick: Flag = 0) -> Response:
     found = patients_service.search_for_staff(session, me.actor, q) if q else []
     template = (
         "console/patient_results.html" if request.headers.get("hx-request") else "console/patients.html"
@@ -250,7 +250,7 @@ def create_patient(
 
 @router.get("/patients/{patient_id}")
 def patient_detail(
-    request: Request, session: DbSession, me: PatientStaff, patient_id: int, reveal: int = 0
+    request: Request, session: DbSession, me: PatientStaff, patient_id: IdPath, reveal: Flag = 0
 ) -> Response:
     patient = patients_service.read_for_staff(session, me.actor, patient_id, "reveal" if reveal else "view")
     return page(
@@ -401,14 +401,14 @@ def create_staff(
 
 
 @router.post("/staff/{user_id}/unlock")
-def unlock_staff(session: DbSession, me: Admin, user_id: int) -> Response:
+def unlock_staff(session: DbSession, me: Admin, user_id: IdPath) -> Response:
     staff_service.unlock(session, me.actor, user_id)
     return RedirectResponse("/console/staff", status_code=303)
 
 
 @router.get("/audit")
 def audit_log(
-    request: Request, session: DbSession, me: Admin, action: str = "", patient_id: int | None = None
+    request: Request, session: DbSession, me: Admin, action: str = "", patient_id: IdQuery = None
 ) -> Response:
     rows = audit.recent(session, action=action, patient_id=patient_id)
     return page(request, me, "console/audit.html", {"rows": rows, "action": action, "patient_id": patient_id})

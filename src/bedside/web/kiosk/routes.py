@@ -20,7 +20,7 @@ from bedside.web.deps import KIOSK_COOKIE, KIOSK_PATIENT_COOKIE, DbSession, Kios
 from bedside.web.forms import form_error
 from bedside.web.rendering import locale_of, render
 
-router = APIRouter(prefix="/kiosk", include_in_schema=False, dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(prefix="/kiosk", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 
 LOGIN_KINDS = [k.value for k in kiosks_service.LOGIN_KINDS]
 

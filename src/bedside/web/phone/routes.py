@@ -19,12 +19,12 @@ from bedside.notifications import service as notifications_service
 from bedside.patients import service as patients_service
 from bedside.settings import get_settings
 from bedside.web import cookies, security
-from bedside.web.deps import PHONE_COOKIE, AccountUser, DbSession
+from bedside.web.deps import PHONE_COOKIE, AccountUser, DbSession, IdPath, IdQuery
 from bedside.web.forms import form_error
 from bedside.web.rendering import locale_of, render
 from bedside.web.shared_routes import safe_next
 
-router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.csrf_protect)])
+router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 
 
 def _demo_code(phone: str) -> str | None:
@@ -84,7 +84,7 @@ def logout(request: Request, session: DbSession, me: AccountUser) -> Response:
 
 
 @router.get("/")
-def home(request: Request, session: DbSession, me: AccountUser, p: int | None = None) -> Response:
+def home(request: Request, session: DbSession, me: AccountUser, p: IdQuery = None) -> Response:
     locale = locale_of(request)
     links = accounts_service.patients_of(session, me.account.id)
     ids = {patient.id for _, patient in links}
@@ -153,7 +153,7 @@ def _demo_consent_code(session: DbSession, resident_id: str) -> str | None:
 
 
 @router.get("/notices/{notice_id}")
-def notice_detail(request: Request, session: DbSession, me: AccountUser, notice_id: int) -> Response:
+def notice_detail(request: Request, session: DbSession, me: AccountUser, notice_id: IdPath) -> Response:
     ids = accounts_service.patient_ids_of(session, me.account.id)
     notice = admissions_service.get_for_patients(session, notice_id, ids)
     patient = accounts_service.require_patient(session, me.actor, notice.patient_id)
