@@ -21,6 +21,7 @@ def _add_request(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mutab
 
 
 def _scrub(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    event_dict.pop("color_message", None)  # uvicorn's ANSI duplicate of the message
     for key, value in list(event_dict.items()):
         if isinstance(value, str):
             event_dict[key] = scrub(value)

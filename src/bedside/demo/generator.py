@@ -253,7 +253,7 @@ def _patients(session: Session, rng: random.Random, count: int) -> int:
         session.flush()
         session.add(
             PatientCredential(
-                patient_id=patient.id, kind=CredentialKind.VISIT_CARD, value=f"V{patient.id:09d}"
+                patient_id=patient.id, kind=CredentialKind.VISIT_CARD, value=f"8{patient.id:09d}"
             )
         )
         if rng.random() < 0.85:
@@ -269,7 +269,7 @@ def _patients(session: Session, rng: random.Random, count: int) -> int:
                 PatientCredential(
                     patient_id=patient.id,
                     kind=CredentialKind.HEALTH_CARD,
-                    value=f"H{rng.randrange(10**15, 10**16)}",
+                    value=f"{rng.randrange(10**17, 10**18)}",
                 )
             )
         made += 1
@@ -297,7 +297,7 @@ def _demo_family(session: Session) -> None:
         session.flush()
         session.add(
             PatientCredential(
-                patient_id=patient.id, kind=CredentialKind.VISIT_CARD, value=f"V{patient.id:09d}"
+                patient_id=patient.id, kind=CredentialKind.VISIT_CARD, value=f"8{patient.id:09d}"
             )
         )
         session.add(

@@ -10,8 +10,12 @@
   var label = document.querySelector("[data-testid=countdown]");
   var lastInput = null;
 
-  function clearPersonal() {
+  function clearStorage() {
     try { window.sessionStorage.clear(); window.localStorage.clear(); } catch (e) { /* disabled */ }
+  }
+
+  function clearPersonal() {
+    clearStorage();
     document.querySelectorAll("input:not([type=hidden])").forEach(function (el) { el.value = ""; });
   }
 
@@ -35,7 +39,7 @@
 
   var atHome = window.location.pathname === "/kiosk/" || window.location.pathname === "/kiosk/activate";
   // The welcome screen is where every visit ends: nothing of the last patient survives it.
-  if (atHome) { clearPersonal(); }
+  if (atHome) { clearStorage(); }
   window.setInterval(function () {
     if (atHome) { return; }
     left -= 1;
