@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Mapping
 from typing import Annotated
 
 import typer
@@ -132,10 +133,36 @@ def worker(poll: float = 2.0) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    console.print("outbox worker running")
+    from bedside.payments.worker import run_once as payments_once
+
+    console.print("worker running: outbox, payment queries and timeouts, refunds")
     while not stopping:
+        payments_once(database.session_factory)
         if not dispatch_pending(database.session_factory):
             time.sleep(poll)
+
+
+@app.command("sandbox-pay")
+def sandbox_pay(
+    notify_url: str = "http://127.0.0.1:8000/api/v1/payments/notify/wechat", poll: float = 1.0
+) -> None:
+    """Run the payment sandbox's notifier as its own process: it POSTs signed notifications to
+    Bedside's notify URL over HTTP, retrying on WeChat's schedule, as the real channel does."""
+    import httpx
+
+    from bedside import wiring  # noqa: F401
+    from bedside.core import db
+    from bedside.payments.sandbox import server as sandbox
+
+    database = db.configure(_settings().database_url)
+
+    def post(headers: Mapping[str, str], body: bytes) -> int:
+        return httpx.post(notify_url, content=body, headers=dict(headers), timeout=10).status_code
+
+    console.print(f"sandbox notifier posting to {notify_url}")
+    while True:
+        sandbox.deliver_due(database.session_factory, post)
+        time.sleep(poll)
 
 
 @app.command("create-admin")

@@ -173,13 +173,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        loop = OutboxLoop(database.session_factory) if settings.dispatch_in_process else None
-        if loop:
+        loops: list[Any] = []
+        if settings.dispatch_in_process:
+            from bedside.payments.worker import PaymentsLoop
+
+            loops = [OutboxLoop(database.session_factory), PaymentsLoop(database.session_factory)]
+        for loop in loops:
             loop.start()
         try:
             yield
         finally:
-            if loop:
+            for loop in loops:
                 loop.stop()
 
     app = FastAPI(
@@ -193,20 +197,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.kiosks.api import router as kiosks_api
     from bedside.ops import router as ops_router
     from bedside.patients.api import router as me_api
+    from bedside.payments.api import notify_router as payments_notify
+    from bedside.payments.api import router as payments_api
+    from bedside.web.console.money import router as console_money_router
     from bedside.web.console.routes import router as console_router
     from bedside.web.kiosk.routes import router as kiosk_router
+    from bedside.web.phone.money import router as phone_money_router
     from bedside.web.phone.routes import router as phone_router
+    from bedside.web.sandbox.routes import router as sandbox_router
     from bedside.web.shared_routes import router as shared_router
 
     for router in (
         ops_router,
         shared_router,
         phone_router,
+        phone_money_router,
         kiosk_router,
         console_router,
+        console_money_router,
+        sandbox_router,
         admissions_api,
         me_api,
         kiosks_api,
+        payments_api,
+        payments_notify,
     ):
         app.include_router(router)
     return app

@@ -7,9 +7,12 @@ from bedside.admissions import models as _admissions  # noqa: F401
 from bedside.core import audit as _audit  # noqa: F401
 from bedside.core import auth as _auth  # noqa: F401
 from bedside.core import events as _events  # noqa: F401
+from bedside.deposits import models as _deposits  # noqa: F401
 from bedside.hospital import models as _hospital  # noqa: F401
 from bedside.kiosks import models as _kiosks  # noqa: F401
 from bedside.notifications import handlers as _notification_handlers  # noqa: F401
 from bedside.notifications import models as _notifications  # noqa: F401
 from bedside.patients import models as _patients  # noqa: F401
+from bedside.payments import models as _payments  # noqa: F401
+from bedside.payments.sandbox import models as _sandbox  # noqa: F401
 from bedside.staff import models as _staff  # noqa: F401

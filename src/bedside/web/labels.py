@@ -23,6 +23,26 @@ LABELS: dict[str, dict[str, str]] = {
         "closed": N_("Closed"),
         "isolation": N_("Isolation"),
     },
+    "entry_kind": {
+        "deposit": N_("First deposit"),
+        "topup": N_("Top-up"),
+        "charge": N_("Charge"),
+        "settlement": N_("Settlement"),
+        "refund": N_("Refund"),
+        "supplementary_payment": N_("Supplementary payment"),
+        "reversal": N_("Reversal"),
+    },
+    "refund_route": {
+        "original": N_("Original route"),
+        "staffed_window": N_("Staffed window"),
+        "bank_transfer": N_("Bank transfer"),
+    },
+    "refund_rule": {
+        "original_route": N_("Back by the original route"),
+        "cash_payment": N_("Paid in cash: refund at the window"),
+        "refund_window_expired": N_("Past the channel's refund window"),
+        "paid_after_close": N_("Paid after the order was closed"),
+    },
     "gender": {"M": N_("Male"), "F": N_("Female")},
     "credential": {
         "resident_id": N_("Resident ID card"),

@@ -40,7 +40,7 @@ def _make_env() -> Environment:
                 PrefixLoader(
                     {
                         name: FileSystemLoader(WEB_DIR / name / "templates")
-                        for name in ("phone", "kiosk", "console", "shared")
+                        for name in ("phone", "kiosk", "console", "shared", "sandbox")
                     }
                 ),
             ]

@@ -1,0 +1,1 @@
+"""Payments: orders, channel adapters, the sandbox and refunds."""

@@ -1,0 +1,93 @@
+"""Payment JSON API: channel notifications (no session, verified by signature) and the
+patient's own payments (session + CSRF + Idempotency-Key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from bedside.accounts import service as accounts_service
+from bedside.payments import service
+from bedside.payments.states import Channel, Purpose
+from bedside.web import security
+from bedside.web.deps import MAX_ID, AccountUser, DbSession, IdPath
+
+notify_router = APIRouter(prefix="/api/v1/payments/notify", tags=["payments"])
+router = APIRouter(
+    prefix="/api/v1/me/payments", tags=["payments"], dependencies=[Depends(security.guard_request)]
+)
+
+
+@notify_router.post("/wechat", status_code=204)
+async def wechat_notify(request: Request, session: DbSession) -> Response:
+    body = await request.body()
+    service.handle_notification(session, "wechat", dict(request.headers), body)
+    return Response(status_code=204)
+
+
+class PaymentIn(BaseModel):
+    patient_id: int = Field(gt=0, le=MAX_ID)
+    notice_id: int = Field(gt=0, le=MAX_ID)
+    purpose: Purpose
+    amount_fen: int = Field(ge=service.MIN_FEN, le=service.MAX_FEN)
+    channel: Channel = Channel.WECHAT
+    trade_type: str = Field(default="JSAPI", max_length=20)
+
+
+class PaymentOut(BaseModel):
+    id: int
+    out_trade_no: str
+    state: str
+    amount_fen: int
+    channel: str
+    purpose: str
+    pay_params: dict[str, object]
+    created_at: datetime
+    paid_at: datetime | None
+
+
+def _out(order: service.PaymentOrder) -> PaymentOut:
+    return PaymentOut(
+        id=order.id,
+        out_trade_no=order.out_trade_no,
+        state=order.state,
+        amount_fen=order.amount_fen,
+        channel=order.channel,
+        purpose=order.purpose,
+        pay_params=order.pay_params,
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+    )
+
+
+@router.post("", status_code=201)
+def start(
+    body: PaymentIn,
+    session: DbSession,
+    me: AccountUser,
+    idempotency_key: str = Header(default="", alias="Idempotency-Key"),
+) -> PaymentOut:
+    accounts_service.require_patient(session, me.actor, body.patient_id)
+    order = service.start_payment(
+        session,
+        me.actor,
+        patient_id=body.patient_id,
+        notice_id=body.notice_id,
+        purpose=body.purpose,
+        amount_fen=body.amount_fen,
+        channel=body.channel,
+        trade_type=body.trade_type,
+        place="phone",
+        idempotency_key=idempotency_key,
+    )
+    return _out(order)
+
+
+@router.get("/{order_id}")
+def status(order_id: IdPath, session: DbSession, me: AccountUser) -> PaymentOut:
+    order = service.get_order(session, order_id)
+    accounts_service.require_patient(session, me.actor, order.patient_id)
+    return _out(order)

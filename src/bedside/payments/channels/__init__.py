@@ -1,0 +1,1 @@
+"""Channel adapters: one interface, one adapter per payment channel."""

@@ -1,0 +1,107 @@
+"""WeChat Pay (API v3): Native QR, JSAPI and payment-code orders; verified, decrypted
+notifications; queries, closes and refunds.
+
+Calls go through a transport. The bundled one talks to the sandbox in process; a hospital's
+production transport (HTTPS to WeChat with the merchant certificate) plugs in the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bedside.core.db import utcnow
+from bedside.payments.channels.base import ChannelError, ChannelTrade, CreatedOrder, RefundAnswer
+from bedside.payments.crypto import wechat as wx
+
+
+@dataclass(frozen=True)
+class WechatConfig:
+    mchid: str
+    appid: str
+    apiv3_key: bytes
+    platform_public_pem: bytes
+    platform_serial: str
+
+
+class WechatTransport(Protocol):
+    def create(
+        self, out_trade_no: str, amount_fen: int, trade_type: str, description: str
+    ) -> dict[str, Any]: ...
+    def query(self, out_trade_no: str) -> dict[str, Any]: ...
+    def close(self, out_trade_no: str) -> None: ...
+    def refund(
+        self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int
+    ) -> dict[str, Any]: ...
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class WechatPayAdapter:
+    name = "wechat"
+    refund_window_days = 365  # WeChat accepts refunds for a year after payment
+
+    def __init__(self, config: WechatConfig | Callable[[], WechatConfig], transport: WechatTransport) -> None:
+        # A loader is read on first use, never while a caller holds a database transaction.
+        self._config = config
+        self.transport = transport
+
+    @property
+    def config(self) -> WechatConfig:
+        if not isinstance(self._config, WechatConfig):
+            self._config = self._config()
+        return self._config
+
+    def create(self, out_trade_no: str, amount_fen: int, trade_type: str, description: str) -> CreatedOrder:
+        return CreatedOrder(
+            pay_params=self.transport.create(out_trade_no, amount_fen, trade_type, description)
+        )
+
+    def query(self, out_trade_no: str) -> ChannelTrade:
+        data = self.transport.query(out_trade_no)
+        return ChannelTrade(
+            out_trade_no=out_trade_no,
+            state=str(data.get("trade_state", "NOTFOUND")),
+            channel_trade_no=data.get("transaction_id"),
+            amount_fen=(data.get("amount") or {}).get("total"),
+            success_time=_parse_time(data.get("success_time")),
+        )
+
+    def close(self, out_trade_no: str) -> None:
+        self.transport.close(out_trade_no)
+
+    def refund(self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int) -> RefundAnswer:
+        data = self.transport.refund(out_trade_no, out_refund_no, amount_fen, total_fen)
+        return RefundAnswer(
+            state=str(data.get("status", "ABNORMAL")),
+            channel_refund_no=data.get("refund_id"),
+            error=data.get("error"),
+        )
+
+    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> ChannelTrade:
+        note = wx.verify_notification(
+            headers,
+            body,
+            self.config.platform_public_pem,
+            self.config.platform_serial,
+            self.config.apiv3_key,
+            utcnow(),
+        )
+        res = note.resource
+        if res.get("mchid") != self.config.mchid:
+            raise ValueError("notification for another merchant")
+        return ChannelTrade(
+            out_trade_no=str(res.get("out_trade_no")),
+            state=str(res.get("trade_state")),
+            channel_trade_no=res.get("transaction_id"),
+            amount_fen=(res.get("amount") or {}).get("total"),
+            success_time=_parse_time(res.get("success_time")),
+            notification_id=note.id,
+        )
+
+
+class TransportError(ChannelError):
+    pass

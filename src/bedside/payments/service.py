@@ -1,0 +1,672 @@
+"""Payment use cases: start an order, credit it exactly once, close what was never paid,
+refund to the original route. Every function here owns its transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bedside.admissions import service as admissions_service
+from bedside.core import audit, events
+from bedside.core.audit import SYSTEM, Actor
+from bedside.core.db import utcnow
+from bedside.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from bedside.core.i18n import N_
+from bedside.core.states import InvalidTransition
+from bedside.deposits import service as deposits_service
+from bedside.deposits.models import EntryKind, LedgerEntry
+from bedside.payments import registry
+from bedside.payments.channels.base import ChannelError, ChannelTrade
+from bedside.payments.events import PaymentCredited, RefundFinished
+from bedside.payments.models import (
+    ChannelNotification,
+    IdempotencyRecord,
+    PaymentOrder,
+    PaymentTransition,
+    Refund,
+)
+from bedside.payments.states import (
+    PAYMENT_MACHINE,
+    REFUND_MACHINE,
+    Channel,
+    PaymentState,
+    Purpose,
+    RefundRoute,
+    RefundState,
+)
+
+MIN_FEN = 100  # ¥1
+MAX_FEN = 50_000_000  # ¥500,000 in one payment
+ORDER_TTL = timedelta(minutes=15)
+QUERY_AFTER = timedelta(seconds=30)
+ENTRY_FOR_PURPOSE = {
+    Purpose.DEPOSIT: EntryKind.DEPOSIT,
+    Purpose.TOPUP: EntryKind.TOPUP,
+    Purpose.SUPPLEMENTARY: EntryKind.SUPPLEMENTARY_PAYMENT,
+}
+TRADE_TYPES: dict[str, set[str]] = {
+    Channel.WECHAT.value: {"NATIVE", "JSAPI", "MICROPAY"},
+}
+
+
+class NotificationRejected(DomainError):
+    status = 401
+    code = "notification_rejected"
+    message = N_("The payment notification failed verification and was ignored.")
+
+
+class IdempotencyConflict(DomainError):
+    status = 409
+    code = "idempotency_key_reused"
+    message = N_("This request key was already used for a different request.")
+
+
+def new_trade_no(prefix: str) -> str:
+    # 32 characters at most (WeChat's limit): prefix, UTC timestamp, randomness.
+    return f"{prefix}{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(6)}".upper()[:32]
+
+
+def _fingerprint(payload: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _transition(session: Session, order: PaymentOrder, action: str, source: str) -> None:
+    old = PaymentState(order.state)
+    new = PAYMENT_MACHINE.next_state(old, action, order)
+    order.state = new
+    session.add(
+        PaymentTransition(
+            payment_order_id=order.id, from_state=old, action=action, to_state=new, source=source
+        )
+    )
+
+
+def _locked_order(session: Session, order_id: int) -> PaymentOrder:
+    order = session.scalar(select(PaymentOrder).where(PaymentOrder.id == order_id).with_for_update())
+    if order is None:
+        raise NotFound(N_("Payment not found."), code="payment_not_found")
+    return order
+
+
+def get_order(session: Session, order_id: int) -> PaymentOrder:
+    order = session.get(PaymentOrder, order_id)
+    if order is None:
+        raise NotFound(N_("Payment not found."), code="payment_not_found")
+    return order
+
+
+def start_payment(
+    session: Session,
+    actor: Actor,
+    *,
+    patient_id: int,
+    notice_id: int,
+    purpose: str,
+    amount_fen: int,
+    channel: str,
+    trade_type: str,
+    place: str,
+    idempotency_key: str,
+) -> PaymentOrder:
+    """Creates the order at the channel. A retry with the same key returns the first order."""
+    key = (idempotency_key or "").strip()
+    if not 8 <= len(key) <= 100:
+        raise InvalidInput(
+            N_("Every payment request needs an idempotency key."), code="idempotency_key_required"
+        )
+    if purpose not in {p.value for p in Purpose}:
+        raise InvalidInput(N_("Unknown payment purpose."), code="invalid_purpose", field="purpose")
+    if (
+        isinstance(amount_fen, bool)
+        or not isinstance(amount_fen, int)
+        or not MIN_FEN <= amount_fen <= MAX_FEN
+    ):
+        raise InvalidInput(
+            N_("The amount must be between ¥1 and ¥500,000."), code="invalid_amount", field="amount"
+        )
+    if trade_type not in TRADE_TYPES.get(channel, set()):
+        raise InvalidInput(N_("This payment channel is not available."), code="channel_unavailable")
+    scope = f"payment:{actor.kind}:{actor.id or actor.label}"
+    fingerprint = _fingerprint(
+        {
+            "patient": patient_id,
+            "notice": notice_id,
+            "purpose": purpose,
+            "amount": amount_fen,
+            "channel": channel,
+            "trade_type": trade_type,
+        }
+    )
+    previous = session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+    )
+    if previous is not None:
+        if previous.fingerprint != fingerprint:
+            raise IdempotencyConflict()
+        order = get_order(session, int(previous.result["order_id"]))
+        if order.state == PaymentState.CREATED:  # the channel did not answer the first time
+            return _open_at_channel(session, order.id, actor)
+        return order
+    notice = admissions_service.get(session, notice_id)
+    if notice.patient_id != patient_id:
+        raise NotFound(N_("Admission notice not found."), code="notice_not_found")
+    registry.get(channel)  # refuse an unavailable channel before writing anything
+    account = deposits_service.account_for_notice(session, patient_id, notice_id)
+    order = PaymentOrder(
+        out_trade_no=new_trade_no("BS"),
+        account_id=account.id,
+        patient_id=patient_id,
+        purpose=purpose,
+        amount_fen=amount_fen,
+        channel=channel,
+        trade_type=trade_type,
+        requested_by=f"{actor.kind}:{actor.id or actor.label}"[:100],
+        place=place[:40],
+        expires_at=utcnow() + ORDER_TTL,
+    )
+    session.add(order)
+    session.flush()
+    session.add(
+        IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, result={"order_id": order.id})
+    )
+    audit.record(
+        session,
+        actor,
+        "payment.start",
+        "payment_order",
+        order.id,
+        patient_id=patient_id,
+        amount_fen=amount_fen,
+        channel=channel,
+        purpose=purpose,
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race; answer with its order.
+        session.rollback()
+        return start_payment(
+            session,
+            actor,
+            patient_id=patient_id,
+            notice_id=notice_id,
+            purpose=purpose,
+            amount_fen=amount_fen,
+            channel=channel,
+            trade_type=trade_type,
+            place=place,
+            idempotency_key=key,
+        )
+    return _open_at_channel(session, order.id, actor)
+
+
+def _open_at_channel(session: Session, order_id: int, actor: Actor) -> PaymentOrder:
+    """Creates the order at the channel with no database transaction open: a network call must
+    not hold locks. The channel is idempotent on out_trade_no, so this may be repeated."""
+    order = get_order(session, order_id)
+    out_trade_no, amount, trade_type, purpose = (
+        order.out_trade_no,
+        order.amount_fen,
+        order.trade_type,
+        order.purpose,
+    )
+    session.commit()
+    try:
+        created = registry.get(order.channel).create(out_trade_no, amount, trade_type, _description(purpose))
+    except ChannelError as exc:
+        raise DomainError(
+            N_("The payment channel is not answering. Please try again or use another channel."),
+            code="channel_unavailable",
+        ) from exc
+    order = _locked_order(session, order_id)
+    if order.state == PaymentState.CREATED:
+        order.pay_params = created.pay_params
+        _transition(session, order, "start", "api")
+    session.commit()
+    return order
+
+
+def _description(purpose: str) -> str:
+    return {"deposit": "住院预交金", "topup": "住院预交金充值", "supplementary_payment": "出院补缴"}.get(
+        purpose, "住院费用"
+    )
+
+
+def handle_notification(session: Session, channel: str, headers: Mapping[str, str], body: bytes) -> str:
+    """Verifies and applies a channel notification; returns what happened."""
+    adapter = registry.get(channel)
+    try:
+        trade = adapter.parse_notification(headers, body)
+    except ValueError as exc:
+        session.add(ChannelNotification(channel=channel, outcome="rejected", detail=str(exc)[:500]))
+        session.commit()
+        raise NotificationRejected() from exc
+    return apply_trade(session, channel, trade, source="notification")
+
+
+def apply_trade(session: Session, channel: str, trade: ChannelTrade, *, source: str) -> str:
+    """Credits a paid order exactly once, whichever of notification or query says so first."""
+    order = session.scalar(
+        select(PaymentOrder).where(PaymentOrder.out_trade_no == trade.out_trade_no).with_for_update()
+    )
+    outcome = _apply(session, order, channel, trade, source)
+    session.add(
+        ChannelNotification(
+            channel=channel,
+            notification_id=trade.notification_id,
+            out_trade_no=trade.out_trade_no,
+            channel_trade_no=trade.channel_trade_no,
+            outcome=outcome,
+            detail=source,
+        )
+    )
+    session.commit()
+    if outcome == "late_payment":
+        refund_late_payment(session, trade.out_trade_no)
+    return outcome
+
+
+def _apply(
+    session: Session, order: PaymentOrder | None, channel: str, trade: ChannelTrade, source: str
+) -> str:
+    if order is None or order.channel != channel:
+        return "unknown_order"
+    if trade.state != "SUCCESS":
+        if trade.state in ("PAYERROR",) and order.state == PaymentState.PAYING:
+            _transition(session, order, "fail", source)
+            return "failed"
+        return "not_paid"
+    if trade.amount_fen != order.amount_fen:
+        # Never credit a different amount than was asked; a person must look at it.
+        audit.record(
+            session,
+            SYSTEM,
+            "payment.amount_mismatch",
+            "payment_order",
+            order.id,
+            patient_id=order.patient_id,
+            expected=order.amount_fen,
+            got=trade.amount_fen,
+        )
+        return "amount_mismatch"
+    if order.channel_trade_no is not None:
+        return "duplicate" if order.channel_trade_no == trade.channel_trade_no else "conflicting_trade_no"
+    late = order.state in (PaymentState.CLOSED, PaymentState.FAILED)
+    try:
+        _transition(session, order, "pay_late" if late else "pay", source)
+    except InvalidTransition:
+        return "ignored"
+    order.channel_trade_no = trade.channel_trade_no
+    order.paid_at = trade.success_time or utcnow()
+    deposits_service.post(
+        session,
+        order.account_id,
+        ENTRY_FOR_PURPOSE[Purpose(order.purpose)],
+        order.amount_fen,
+        SYSTEM,
+        payment_order_id=order.id,
+        memo=f"{order.channel} {order.channel_trade_no}",
+    )
+    audit.record(
+        session,
+        SYSTEM,
+        "payment.credit",
+        "payment_order",
+        order.id,
+        patient_id=order.patient_id,
+        source=source,
+        late=late,
+    )
+    events.emit(
+        session,
+        PaymentCredited(
+            order_id=order.id,
+            patient_id=order.patient_id,
+            account_id=order.account_id,
+            amount_fen=order.amount_fen,
+            channel=order.channel,
+            purpose=order.purpose,
+            late=late,
+        ),
+    )
+    return "late_payment" if late else "credited"
+
+
+def poll_open_orders(session: Session, limit: int = 100) -> dict[str, int]:
+    """Asks the channel about orders with no answer yet; closes the expired unpaid ones."""
+    now = utcnow()
+    rows = list(
+        session.scalars(
+            select(PaymentOrder.id)
+            .where(
+                PaymentOrder.state.in_([PaymentState.CREATED, PaymentState.PAYING]),
+                PaymentOrder.created_at <= now - QUERY_AFTER,
+            )
+            .order_by(PaymentOrder.id)
+            .limit(limit)
+        )
+    )
+    session.commit()
+    counts: dict[str, int] = {}
+    for order_id in rows:
+        outcome = check_order(session, order_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def check_order(session: Session, order_id: int) -> str:
+    order = get_order(session, order_id)
+    channel, out_trade_no = order.channel, order.out_trade_no
+    adapter = registry.get(channel)
+    session.commit()  # no transaction open across the channel call
+    try:
+        trade = adapter.query(out_trade_no)
+    except ChannelError:
+        return "channel_error"
+    if trade.state == "SUCCESS":
+        return apply_trade(session, channel, trade, source="query")
+    expired = get_order(session, order_id).expires_at <= utcnow()
+    session.commit()
+    if trade.state == "NOTPAY" and expired:
+        try:
+            adapter.close(out_trade_no)
+        except ChannelError:
+            return "channel_error"  # e.g. paid in the meantime: the next query credits it
+    order = _locked_order(session, order_id)
+    order.last_query_at = utcnow()
+    if (trade.state in ("CLOSED", "NOTFOUND") or (trade.state == "NOTPAY" and expired)) and order.state in (
+        PaymentState.CREATED,
+        PaymentState.PAYING,
+    ):
+        _transition(session, order, "close", "timeout")
+        session.commit()
+        return "closed"
+    session.commit()
+    return "waiting"
+
+
+# --- refunds ----------------------------------------------------------------------------
+
+
+def _committed_refunds(session: Session, order_id: int) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+            Refund.payment_order_id == order_id, Refund.state != RefundState.REJECTED
+        )
+    )
+    return int(total or 0)
+
+
+def refundable(session: Session, order: PaymentOrder) -> int:
+    if order.state not in (PaymentState.PAID, PaymentState.PARTIALLY_REFUNDED):
+        return 0
+    return order.amount_fen - _committed_refunds(session, order.id)
+
+
+def refund_to_origin(
+    session: Session, actor: Actor, account_id: int, amount_fen: int, reason: str, *, commit: bool = True
+) -> list[Refund]:
+    """Spreads a refund over the stay's payments, newest first. Within a channel's refund window
+    the money goes back by the original route at once; cash and payments past the window wait
+    for a cashier (staffed window or bank transfer)."""
+    if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise InvalidInput(N_("The amount must be a positive number of fen."), code="invalid_amount")
+    account = deposits_service.get(session, account_id, lock=True)
+    if amount_fen > account.balance_fen:
+        raise Conflict(N_("The refund is larger than the deposit balance."), code="refund_exceeds_balance")
+    orders = list(
+        session.scalars(
+            select(PaymentOrder)
+            .where(
+                PaymentOrder.account_id == account_id,
+                PaymentOrder.state.in_([PaymentState.PAID, PaymentState.PARTIALLY_REFUNDED]),
+            )
+            .order_by(PaymentOrder.paid_at.desc(), PaymentOrder.id.desc())
+            .with_for_update()
+        )
+    )
+    left = amount_fen
+    made: list[Refund] = []
+    now = utcnow()
+    for order in orders:
+        if left == 0:
+            break
+        part = min(left, refundable(session, order))
+        if part <= 0:
+            continue
+        route, rule, state = _route_for(order, now)
+        refund = Refund(
+            out_refund_no=new_trade_no("RF"),
+            payment_order_id=order.id,
+            account_id=account_id,
+            amount_fen=part,
+            route=route,
+            rule=rule,
+            reason=(reason or "")[:200] or "surplus",
+            state=state,
+        )
+        session.add(refund)
+        session.flush()
+        # The ledger moves when the refund is committed to; a rejected refund is reversed.
+        deposits_service.post(
+            session,
+            account_id,
+            EntryKind.REFUND,
+            part,
+            actor,
+            refund_id=refund.id,
+            payment_order_id=order.id,
+            memo=rule,
+        )
+        audit.record(
+            session,
+            actor,
+            "refund.create",
+            "refund",
+            refund.id,
+            patient_id=order.patient_id,
+            amount_fen=part,
+            route=route,
+            rule=rule,
+        )
+        made.append(refund)
+        left -= part
+    if left > 0:
+        raise Conflict(N_("The payments of this stay cannot cover this refund."), code="refund_not_coverable")
+    if commit:
+        session.commit()
+    return made
+
+
+def _route_for(order: PaymentOrder, now: Any) -> tuple[str, str, str]:
+    if order.channel == Channel.CASH:
+        return RefundRoute.STAFFED_WINDOW, "cash_payment", RefundState.PENDING_APPROVAL
+    adapter = registry.get(order.channel)
+    paid_at = order.paid_at or order.created_at
+    if now - paid_at > timedelta(days=adapter.refund_window_days):
+        return RefundRoute.BANK_TRANSFER, "refund_window_expired", RefundState.PENDING_APPROVAL
+    return RefundRoute.ORIGINAL, "original_route", RefundState.PROCESSING
+
+
+def refund_late_payment(session: Session, out_trade_no: str) -> Refund | None:
+    """Money that reached a closed order is never kept: it is refunded whole, automatically."""
+    order = session.scalar(
+        select(PaymentOrder).where(PaymentOrder.out_trade_no == out_trade_no).with_for_update()
+    )
+    if order is None or refundable(session, order) <= 0:
+        session.rollback()
+        return None
+    return _refund_whole_order(session, order, "paid_after_close")
+
+
+def _refund_whole_order(session: Session, order: PaymentOrder, rule: str) -> Refund:
+    part = refundable(session, order)
+    route, default_rule, state = _route_for(order, utcnow())
+    refund = Refund(
+        out_refund_no=new_trade_no("RF"),
+        payment_order_id=order.id,
+        account_id=order.account_id,
+        amount_fen=part,
+        route=route,
+        rule=rule if route == RefundRoute.ORIGINAL else default_rule,
+        reason="paid after the order was closed",
+        state=state,
+    )
+    session.add(refund)
+    session.flush()
+    deposits_service.post(
+        session,
+        order.account_id,
+        EntryKind.REFUND,
+        part,
+        SYSTEM,
+        refund_id=refund.id,
+        payment_order_id=order.id,
+        memo=rule,
+    )
+    audit.record(
+        session,
+        SYSTEM,
+        "refund.create",
+        "refund",
+        refund.id,
+        patient_id=order.patient_id,
+        amount_fen=part,
+        rule=rule,
+    )
+    session.commit()
+    return refund
+
+
+def process_refunds(session: Session, limit: int = 50) -> dict[str, int]:
+    """Sends refunds that are due to their channel; retried until the channel answers."""
+    ids = list(
+        session.scalars(
+            select(Refund.id)
+            .where(
+                Refund.state.in_([RefundState.PROCESSING, RefundState.FAILED]),
+                Refund.route == RefundRoute.ORIGINAL,
+                Refund.attempts < 20,
+            )
+            .order_by(Refund.id)
+            .limit(limit)
+        )
+    )
+    session.commit()
+    counts: dict[str, int] = {}
+    for refund_id in ids:
+        outcome = execute_refund(session, refund_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def execute_refund(session: Session, refund_id: int) -> str:
+    """Sends one refund. The attempt is recorded first and the channel called with no
+    transaction open; the channel is idempotent on out_refund_no, so a crash between the call
+    and the bookkeeping is repaired by the next attempt."""
+    refund = session.scalar(select(Refund).where(Refund.id == refund_id).with_for_update())
+    if refund is None or refund.state not in (RefundState.PROCESSING, RefundState.FAILED):
+        session.rollback()
+        return "skipped"
+    if refund.state == RefundState.FAILED:
+        refund.state = REFUND_MACHINE.next_state(RefundState.FAILED, "retry")
+    refund.attempts += 1
+    order = get_order(session, refund.payment_order_id)
+    call = (order.channel, order.out_trade_no, refund.out_refund_no, refund.amount_fen, order.amount_fen)
+    session.commit()
+    try:
+        answer = registry.get(call[0]).refund(*call[1:])
+    except ChannelError as exc:
+        return _refund_failed(session, refund_id, str(exc), "retry_later")
+    if answer.state == "SUCCESS":
+        refund = session.scalar(select(Refund).where(Refund.id == refund_id).with_for_update())
+        if refund is not None and refund.state == RefundState.PROCESSING:
+            order = _locked_order(session, refund.payment_order_id)
+            _finish_refund(session, refund, order, answer.channel_refund_no)
+        session.commit()
+        return "succeeded"
+    if answer.state == "PROCESSING":
+        return "processing"
+    return _refund_failed(session, refund_id, answer.error or answer.state, "failed")
+
+
+def _refund_failed(session: Session, refund_id: int, error: str, outcome: str) -> str:
+    refund = session.scalar(select(Refund).where(Refund.id == refund_id).with_for_update())
+    if refund is not None and refund.state == RefundState.PROCESSING:
+        refund.last_error = error[:500]
+        refund.state = REFUND_MACHINE.next_state(RefundState.PROCESSING, "fail")
+    session.commit()
+    return outcome
+
+
+def _finish_refund(
+    session: Session, refund: Refund, order: PaymentOrder, channel_refund_no: str | None
+) -> None:
+    refund.state = REFUND_MACHINE.next_state(RefundState(refund.state), "succeed")
+    refund.channel_refund_no = channel_refund_no
+    refund.finished_at = utcnow()
+    order.refunded_fen += refund.amount_fen
+    _transition(
+        session, order, "refund_all" if order.refunded_fen >= order.amount_fen else "refund_part", "refund"
+    )
+    events.emit(
+        session,
+        RefundFinished(
+            refund_id=refund.id,
+            order_id=order.id,
+            patient_id=order.patient_id,
+            amount_fen=refund.amount_fen,
+            channel=order.channel,
+            route=refund.route,
+        ),
+    )
+
+
+def decide_refund(session: Session, actor: Actor, refund_id: int, approve: bool, note: str = "") -> Refund:
+    """A cashier approves (paid at the window / transferred) or rejects a waiting refund."""
+    if not actor.has_role("cashier"):
+        raise Forbidden()
+    refund = session.scalar(select(Refund).where(Refund.id == refund_id).with_for_update())
+    if refund is None:
+        raise NotFound(N_("Refund not found."), code="refund_not_found")
+    if refund.state != RefundState.PENDING_APPROVAL:
+        raise Conflict(N_("This refund has already been decided."), code="refund_already_decided")
+    order = get_order(session, refund.payment_order_id)
+    refund.decided_by = f"{actor.kind}:{actor.id}"
+    if approve:
+        refund.state = REFUND_MACHINE.next_state(RefundState.PENDING_APPROVAL, "approve")
+        _finish_refund(session, refund, order, None)
+    else:
+        refund.state = REFUND_MACHINE.next_state(RefundState.PENDING_APPROVAL, "reject")
+        entry_id = session.scalar(select(func.max(LedgerEntry.id)).where(LedgerEntry.refund_id == refund.id))
+        if entry_id is not None:
+            deposits_service.reverse(
+                session, entry_id, actor, f"refund {refund.out_refund_no} rejected: {note}"
+            )
+    audit.record(
+        session,
+        actor,
+        "refund.approve" if approve else "refund.reject",
+        "refund",
+        refund.id,
+        patient_id=order.patient_id,
+        note=note[:200],
+    )
+    session.commit()
+    return refund
+
+
+def refunds_waiting(session: Session) -> list[Refund]:
+    return list(
+        session.scalars(
+            select(Refund).where(Refund.state == RefundState.PENDING_APPROVAL).order_by(Refund.id)
+        )
+    )

@@ -1,0 +1,61 @@
+"""Background payment work: sandbox notification delivery, order queries and timeouts,
+refund sending. Run in process for the demo, or by `bedside worker`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bedside.payments import service
+from bedside.payments.sandbox import server as sandbox
+
+log = logging.getLogger(__name__)
+
+
+def deliver_in_process(factory: sessionmaker[Session]) -> sandbox.Deliver:
+    """The sandbox's HTTP POST to the notify URL, short-circuited to the same handler."""
+
+    def deliver(headers: Mapping[str, str], body: bytes) -> int:
+        with factory() as session:
+            try:
+                service.handle_notification(session, "wechat", headers, body)
+            except service.NotificationRejected:
+                return 401
+        return 204
+
+    return deliver
+
+
+def run_once(factory: sessionmaker[Session]) -> None:
+    sandbox.deliver_due(factory, deliver_in_process(factory))
+    with factory() as session:
+        service.poll_open_orders(session)
+    with factory() as session:
+        service.process_refunds(session)
+
+
+class PaymentsLoop:
+    def __init__(self, factory: sessionmaker[Session], every: float = 1.0) -> None:
+        self.factory = factory
+        self.every = every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="payments", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                run_once(self.factory)
+            except Exception:  # noqa: BLE001 - keep the loop alive; work stays pending
+                log.exception("payments loop failed")

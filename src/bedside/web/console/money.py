@@ -1,0 +1,85 @@
+"""Cashier console: the to-refund list with the rule behind each item, decisions, and
+refunding a stay's surplus to the original routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from bedside.core.errors import DomainError, InvalidInput
+from bedside.core.i18n import N_
+from bedside.core.money import MoneyFormatError, parse_yuan
+from bedside.deposits import service as deposits_service
+from bedside.payments import service as payments_service
+from bedside.staff.roles import Role
+from bedside.web import security
+from bedside.web.console.routes import page
+from bedside.web.deps import DbSession, IdPath, StaffContext, staff_with
+from bedside.web.forms import form_error
+
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
+Cashier = Annotated[StaffContext, staff_with(Role.CASHIER)]
+
+
+@router.get("/refunds")
+def refunds(request: Request, session: DbSession, me: Cashier) -> Response:
+    return page(request, me, "console/refunds.html", {"waiting": payments_service.refunds_waiting(session)})
+
+
+@router.post("/refunds/{refund_id}/decide")
+def decide(
+    session: DbSession,
+    me: Cashier,
+    refund_id: IdPath,
+    decision: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    if decision not in ("approve", "reject"):
+        raise InvalidInput(N_("Choose approve or reject."), code="invalid_decision")
+    payments_service.decide_refund(session, me.actor, refund_id, decision == "approve", note)
+    return RedirectResponse("/console/refunds", status_code=303)
+
+
+@router.get("/deposits/{account_id}")
+def account(request: Request, session: DbSession, me: Cashier, account_id: IdPath) -> Response:
+    acct = deposits_service.get(session, account_id)
+    return page(
+        request,
+        me,
+        "console/deposit_account.html",
+        {"account": acct, "entries": deposits_service.history(session, acct.id), "form": {}},
+    )
+
+
+@router.post("/deposits/{account_id}/refund")
+def refund_surplus(
+    request: Request,
+    session: DbSession,
+    me: Cashier,
+    account_id: IdPath,
+    amount: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    acct = deposits_service.get(session, account_id)
+    ctx = {
+        "account": acct,
+        "entries": deposits_service.history(session, acct.id),
+        "form": {"amount": amount, "reason": reason},
+    }
+    try:
+        try:
+            fen = parse_yuan(amount)
+        except MoneyFormatError as exc:
+            raise InvalidInput(
+                N_("Enter an amount in yuan, e.g. 500 or 1234.50."), code="invalid_amount", field="amount"
+            ) from exc
+        payments_service.refund_to_origin(session, me.actor, account_id, fen, reason)
+    except DomainError as exc:
+        session.rollback()
+        from bedside.web.console.routes import _chrome
+
+        return form_error(request, "console/deposit_account.html", {**ctx, **_chrome(request, me)}, exc)
+    return RedirectResponse(f"/console/deposits/{account_id}", status_code=303)

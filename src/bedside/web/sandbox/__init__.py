@@ -1,0 +1,1 @@
+"""The payment sandbox's own pages: the simulated payer's app."""

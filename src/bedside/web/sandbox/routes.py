@@ -1,0 +1,50 @@
+"""The simulated WeChat app: the payer sees the order and confirms. Only the bundled
+sandbox channel is behind it; it moves no real money."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from starlette.responses import Response
+
+from bedside.core.errors import Conflict, NotFound
+from bedside.core.i18n import N_
+from bedside.payments.sandbox import server
+from bedside.payments.sandbox.models import SandboxTrade
+from bedside.web import security
+from bedside.web.deps import DbSession
+from bedside.web.rendering import render
+from bedside.web.shared_routes import safe_next
+
+router = APIRouter(prefix="/sandbox", include_in_schema=False, dependencies=[Depends(security.guard_request)])
+
+
+def _trade(session: DbSession, out_trade_no: str) -> SandboxTrade:
+    trade = session.scalar(select(SandboxTrade).where(SandboxTrade.out_trade_no == out_trade_no[:32]))
+    if trade is None:
+        raise NotFound(N_("Payment not found."), code="payment_not_found")
+    return trade
+
+
+@router.get("/pay/{out_trade_no}")
+def pay_page(request: Request, session: DbSession, out_trade_no: str, back: str = "/phone/") -> Response:
+    return render(
+        request,
+        "sandbox/pay.html",
+        {"trade": _trade(session, out_trade_no), "back": safe_next(back, "/phone/")},
+    )
+
+
+@router.post("/pay/{out_trade_no}")
+def confirm(session: DbSession, out_trade_no: str, back: Annotated[str, Form()] = "/phone/") -> Response:
+    trade = _trade(session, out_trade_no)
+    try:
+        server.pay(session, trade.out_trade_no)
+    except server.SandboxError as exc:
+        session.rollback()
+        raise Conflict(N_("This order can no longer be paid."), code="sandbox_" + exc.code.lower()) from exc
+    session.commit()
+    return RedirectResponse(safe_next(back, "/phone/"), status_code=303)
