@@ -143,11 +143,10 @@ def worker(poll: float = 2.0) -> None:
 
 
 @app.command("sandbox-pay")
-def sandbox_pay(
-    notify_url: str = "http://127.0.0.1:8000/api/v1/payments/notify/wechat", poll: float = 1.0
-) -> None:
+def sandbox_pay(notify_base: str = "http://127.0.0.1:8000/api/v1/payments/notify", poll: float = 1.0) -> None:
     """Run the payment sandbox's notifier as its own process: it POSTs signed notifications to
-    Bedside's notify URL over HTTP, retrying on WeChat's schedule, as the real channel does."""
+    Bedside's notify URLs (NOTIFY_BASE/wechat, NOTIFY_BASE/alipay) over HTTP, retrying on the
+    channel's schedule, as the real channels do."""
     import httpx
 
     from bedside import wiring  # noqa: F401
@@ -156,10 +155,11 @@ def sandbox_pay(
 
     database = db.configure(_settings().database_url)
 
-    def post(headers: Mapping[str, str], body: bytes) -> int:
-        return httpx.post(notify_url, content=body, headers=dict(headers), timeout=10).status_code
+    def post(channel: str, headers: Mapping[str, str], body: bytes) -> int:
+        url = f"{notify_base.rstrip('/')}/{channel}"
+        return httpx.post(url, content=body, headers=dict(headers), timeout=10).status_code
 
-    console.print(f"sandbox notifier posting to {notify_url}")
+    console.print(f"sandbox notifier posting to {notify_base}/<channel>")
     while True:
         sandbox.deliver_due(database.session_factory, post)
         time.sleep(poll)

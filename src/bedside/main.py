@@ -201,6 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.payments.api import router as payments_api
     from bedside.web.console.money import router as console_money_router
     from bedside.web.console.routes import router as console_router
+    from bedside.web.kiosk.money import router as kiosk_money_router
     from bedside.web.kiosk.routes import router as kiosk_router
     from bedside.web.phone.money import router as phone_money_router
     from bedside.web.phone.routes import router as phone_router
@@ -213,6 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         phone_router,
         phone_money_router,
         kiosk_router,
+        kiosk_money_router,
         console_router,
         console_money_router,
         sandbox_router,

@@ -154,3 +154,27 @@ def history(session: Session, account_id: int) -> list[LedgerEntry]:
 def check(session: Session, account_id: int) -> tuple[int, int]:
     """(cached, derived) balances; they must be equal."""
     return get(session, account_id).balance_fen, derived_balance(session, account_id)
+
+
+def credit_entry_for_payment(session: Session, payment_order_id: int) -> LedgerEntry | None:
+    """The entry that credited a payment (not a later refund of it)."""
+    return session.scalar(
+        select(LedgerEntry)
+        .where(LedgerEntry.payment_order_id == payment_order_id, LedgerEntry.refund_id.is_(None))
+        .order_by(LedgerEntry.id)
+        .limit(1)
+    )
+
+
+def balance_after(session: Session, entry: LedgerEntry) -> int:
+    """The balance as it stood right after `entry`, from the journal itself."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0)).where(
+            LedgerEntry.account_id == entry.account_id, LedgerEntry.id <= entry.id
+        )
+    )
+    return int(total or 0)
+
+
+def recent_accounts(session: Session, limit: int = 100) -> list[DepositAccount]:
+    return list(session.scalars(select(DepositAccount).order_by(DepositAccount.id.desc()).limit(limit)))

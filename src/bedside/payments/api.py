@@ -28,6 +28,14 @@ async def wechat_notify(request: Request, session: DbSession) -> Response:
     return Response(status_code=204)
 
 
+@notify_router.post("/alipay")
+async def alipay_notify(request: Request, session: DbSession) -> Response:
+    body = await request.body()
+    service.handle_notification(session, "alipay", dict(request.headers), body)
+    # Alipay keeps retrying until the body is exactly "success".
+    return Response("success", media_type="text/plain")
+
+
 class PaymentIn(BaseModel):
     patient_id: int = Field(gt=0, le=MAX_ID)
     notice_id: int = Field(gt=0, le=MAX_ID)

@@ -96,3 +96,17 @@ class IdempotencyRecord(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CashNote(Base):
+    """One banknote the kiosk's acceptor stacked, reported as it happens so that a kiosk that
+    crashes mid-payment cannot lose the patient's money."""
+
+    __tablename__ = "cash_notes"
+    __table_args__ = (UniqueConstraint("payment_order_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_order_id: Mapped[int] = mapped_column(ForeignKey("payment_orders.id"), index=True)
+    seq: Mapped[int]  # the acceptor's own counter within the session: a retried report is a no-op
+    denomination_fen: Mapped[int]
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
@@ -24,7 +25,7 @@ from bedside.core.states import InvalidTransition
 from bedside.deposits import service as deposits_service
 from bedside.deposits.models import EntryKind, LedgerEntry
 from bedside.payments import registry
-from bedside.payments.channels.base import ChannelError, ChannelTrade
+from bedside.payments.channels.base import ChannelDeclined, ChannelError, ChannelTrade
 from bedside.payments.events import PaymentCredited, RefundFinished
 from bedside.payments.models import (
     ChannelNotification,
@@ -52,9 +53,7 @@ ENTRY_FOR_PURPOSE = {
     Purpose.TOPUP: EntryKind.TOPUP,
     Purpose.SUPPLEMENTARY: EntryKind.SUPPLEMENTARY_PAYMENT,
 }
-TRADE_TYPES: dict[str, set[str]] = {
-    Channel.WECHAT.value: {"NATIVE", "JSAPI", "MICROPAY"},
-}
+AUTH_CODE = re.compile(r"^\d{16,24}$")
 
 
 class NotificationRejected(DomainError):
@@ -74,11 +73,11 @@ def new_trade_no(prefix: str) -> str:
     return f"{prefix}{utcnow():%Y%m%d%H%M%S}{secrets.token_hex(6)}".upper()[:32]
 
 
-def _fingerprint(payload: Mapping[str, Any]) -> str:
+def fingerprint(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _transition(session: Session, order: PaymentOrder, action: str, source: str) -> None:
+def transition(session: Session, order: PaymentOrder, action: str, source: str) -> None:
     old = PaymentState(order.state)
     new = PAYMENT_MACHINE.next_state(old, action, order)
     order.state = new
@@ -89,7 +88,7 @@ def _transition(session: Session, order: PaymentOrder, action: str, source: str)
     )
 
 
-def _locked_order(session: Session, order_id: int) -> PaymentOrder:
+def locked_order(session: Session, order_id: int) -> PaymentOrder:
     order = session.scalar(select(PaymentOrder).where(PaymentOrder.id == order_id).with_for_update())
     if order is None:
         raise NotFound(N_("Payment not found."), code="payment_not_found")
@@ -115,8 +114,12 @@ def start_payment(
     trade_type: str,
     place: str,
     idempotency_key: str,
+    auth_code: str | None = None,
 ) -> PaymentOrder:
-    """Creates the order at the channel. A retry with the same key returns the first order."""
+    """Creates the order at the channel. A retry with the same key returns the first order.
+
+    `auth_code` is the payer's payment code scanned at a kiosk (MICROPAY / BARCODE); it is
+    passed to the channel and never stored."""
     key = (idempotency_key or "").strip()
     if not 8 <= len(key) <= 100:
         raise InvalidInput(
@@ -132,10 +135,19 @@ def start_payment(
         raise InvalidInput(
             N_("The amount must be between ¥1 and ¥500,000."), code="invalid_amount", field="amount"
         )
-    if trade_type not in TRADE_TYPES.get(channel, set()):
+    if channel == Channel.CASH or channel not in {c.value for c in Channel}:
         raise InvalidInput(N_("This payment channel is not available."), code="channel_unavailable")
+    adapter = registry.get(channel)
+    if trade_type not in adapter.trade_types:
+        raise InvalidInput(N_("This payment channel is not available."), code="channel_unavailable")
+    if trade_type in adapter.code_trade_types and not AUTH_CODE.match(auth_code or ""):
+        raise InvalidInput(
+            N_("Scan the payment code shown in the payer's WeChat or Alipay."),
+            code="payment_code_invalid",
+            field="auth_code",
+        )
     scope = f"payment:{actor.kind}:{actor.id or actor.label}"
-    fingerprint = _fingerprint(
+    digest = fingerprint(
         {
             "patient": patient_id,
             "notice": notice_id,
@@ -143,22 +155,22 @@ def start_payment(
             "amount": amount_fen,
             "channel": channel,
             "trade_type": trade_type,
+            "auth_code": hashlib.sha256((auth_code or "").encode()).hexdigest(),
         }
     )
     previous = session.scalar(
         select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
     )
     if previous is not None:
-        if previous.fingerprint != fingerprint:
+        if previous.fingerprint != digest:
             raise IdempotencyConflict()
         order = get_order(session, int(previous.result["order_id"]))
         if order.state == PaymentState.CREATED:  # the channel did not answer the first time
-            return _open_at_channel(session, order.id, actor)
+            return _open_at_channel(session, order.id, actor, auth_code)
         return order
     notice = admissions_service.get(session, notice_id)
     if notice.patient_id != patient_id:
         raise NotFound(N_("Admission notice not found."), code="notice_not_found")
-    registry.get(channel)  # refuse an unavailable channel before writing anything
     account = deposits_service.account_for_notice(session, patient_id, notice_id)
     order = PaymentOrder(
         out_trade_no=new_trade_no("BS"),
@@ -174,9 +186,7 @@ def start_payment(
     )
     session.add(order)
     session.flush()
-    session.add(
-        IdempotencyRecord(scope=scope, key=key, fingerprint=fingerprint, result={"order_id": order.id})
-    )
+    session.add(IdempotencyRecord(scope=scope, key=key, fingerprint=digest, result={"order_id": order.id}))
     audit.record(
         session,
         actor,
@@ -204,11 +214,12 @@ def start_payment(
             trade_type=trade_type,
             place=place,
             idempotency_key=key,
+            auth_code=auth_code,
         )
-    return _open_at_channel(session, order.id, actor)
+    return _open_at_channel(session, order.id, actor, auth_code)
 
 
-def _open_at_channel(session: Session, order_id: int, actor: Actor) -> PaymentOrder:
+def _open_at_channel(session: Session, order_id: int, actor: Actor, auth_code: str | None) -> PaymentOrder:
     """Creates the order at the channel with no database transaction open: a network call must
     not hold locks. The channel is idempotent on out_trade_no, so this may be repeated."""
     order = get_order(session, order_id)
@@ -220,17 +231,31 @@ def _open_at_channel(session: Session, order_id: int, actor: Actor) -> PaymentOr
     )
     session.commit()
     try:
-        created = registry.get(order.channel).create(out_trade_no, amount, trade_type, _description(purpose))
+        created = registry.get(order.channel).create(
+            out_trade_no, amount, trade_type, _description(purpose), auth_code
+        )
+    except ChannelDeclined as exc:
+        order = locked_order(session, order_id)
+        if order.state == PaymentState.CREATED:
+            transition(session, order, "fail", "api")
+        session.commit()
+        raise InvalidInput(
+            N_("The payment was declined. Nothing was charged; please check the code or use another method."),
+            code="payment_declined",
+        ) from exc
     except ChannelError as exc:
         raise DomainError(
             N_("The payment channel is not answering. Please try again or use another channel."),
             code="channel_unavailable",
         ) from exc
-    order = _locked_order(session, order_id)
+    order = locked_order(session, order_id)
     if order.state == PaymentState.CREATED:
         order.pay_params = created.pay_params
-        _transition(session, order, "start", "api")
+        transition(session, order, "start", "api")
     session.commit()
+    if created.trade is not None:  # a payment code paid in the create call itself
+        apply_trade(session, order.channel, created.trade, source="create")
+        order = get_order(session, order_id)
     return order
 
 
@@ -281,7 +306,7 @@ def _apply(
         return "unknown_order"
     if trade.state != "SUCCESS":
         if trade.state in ("PAYERROR",) and order.state == PaymentState.PAYING:
-            _transition(session, order, "fail", source)
+            transition(session, order, "fail", source)
             return "failed"
         return "not_paid"
     if trade.amount_fen != order.amount_fen:
@@ -301,7 +326,7 @@ def _apply(
         return "duplicate" if order.channel_trade_no == trade.channel_trade_no else "conflicting_trade_no"
     late = order.state in (PaymentState.CLOSED, PaymentState.FAILED)
     try:
-        _transition(session, order, "pay_late" if late else "pay", source)
+        transition(session, order, "pay_late" if late else "pay", source)
     except InvalidTransition:
         return "ignored"
     order.channel_trade_no = trade.channel_trade_no
@@ -348,6 +373,7 @@ def poll_open_orders(session: Session, limit: int = 100) -> dict[str, int]:
             select(PaymentOrder.id)
             .where(
                 PaymentOrder.state.in_([PaymentState.CREATED, PaymentState.PAYING]),
+                PaymentOrder.channel != Channel.CASH,
                 PaymentOrder.created_at <= now - QUERY_AFTER,
             )
             .order_by(PaymentOrder.id)
@@ -362,6 +388,25 @@ def poll_open_orders(session: Session, limit: int = 100) -> dict[str, int]:
     return counts
 
 
+ACTIVE_QUERY_EVERY = timedelta(seconds=3)
+
+
+def refresh(session: Session, order_id: int) -> PaymentOrder:
+    """A screen waiting on a payment asks the channel itself every few seconds instead of only
+    waiting for the notification (which may be late or never come; card payments send none)."""
+    order = get_order(session, order_id)
+    if order.state != PaymentState.PAYING or order.channel == Channel.CASH:
+        return order
+    last = order.last_query_at or order.created_at
+    if utcnow() - last >= ACTIVE_QUERY_EVERY:
+        check_order(session, order_id)
+        order = get_order(session, order_id)
+        if order.last_query_at is None or order.last_query_at < utcnow() - ACTIVE_QUERY_EVERY:
+            order.last_query_at = utcnow()
+            session.commit()
+    return order
+
+
 def check_order(session: Session, order_id: int) -> str:
     order = get_order(session, order_id)
     channel, out_trade_no = order.channel, order.out_trade_no
@@ -371,7 +416,7 @@ def check_order(session: Session, order_id: int) -> str:
         trade = adapter.query(out_trade_no)
     except ChannelError:
         return "channel_error"
-    if trade.state == "SUCCESS":
+    if trade.state in ("SUCCESS", "PAYERROR"):
         return apply_trade(session, channel, trade, source="query")
     expired = get_order(session, order_id).expires_at <= utcnow()
     session.commit()
@@ -380,13 +425,13 @@ def check_order(session: Session, order_id: int) -> str:
             adapter.close(out_trade_no)
         except ChannelError:
             return "channel_error"  # e.g. paid in the meantime: the next query credits it
-    order = _locked_order(session, order_id)
+    order = locked_order(session, order_id)
     order.last_query_at = utcnow()
     if (trade.state in ("CLOSED", "NOTFOUND") or (trade.state == "NOTPAY" and expired)) and order.state in (
         PaymentState.CREATED,
         PaymentState.PAYING,
     ):
-        _transition(session, order, "close", "timeout")
+        transition(session, order, "close", "timeout")
         session.commit()
         return "closed"
     session.commit()
@@ -589,7 +634,7 @@ def execute_refund(session: Session, refund_id: int) -> str:
     if answer.state == "SUCCESS":
         refund = session.scalar(select(Refund).where(Refund.id == refund_id).with_for_update())
         if refund is not None and refund.state == RefundState.PROCESSING:
-            order = _locked_order(session, refund.payment_order_id)
+            order = locked_order(session, refund.payment_order_id)
             _finish_refund(session, refund, order, answer.channel_refund_no)
         session.commit()
         return "succeeded"
@@ -614,7 +659,7 @@ def _finish_refund(
     refund.channel_refund_no = channel_refund_no
     refund.finished_at = utcnow()
     order.refunded_fen += refund.amount_fen
-    _transition(
+    transition(
         session, order, "refund_all" if order.refunded_fen >= order.amount_fen else "refund_part", "refund"
     )
     events.emit(
@@ -669,4 +714,18 @@ def refunds_waiting(session: Session) -> list[Refund]:
         session.scalars(
             select(Refund).where(Refund.state == RefundState.PENDING_APPROVAL).order_by(Refund.id)
         )
+    )
+
+
+def orders_for_account(session: Session, account_id: int) -> list[PaymentOrder]:
+    return list(
+        session.scalars(
+            select(PaymentOrder).where(PaymentOrder.account_id == account_id).order_by(PaymentOrder.id.desc())
+        )
+    )
+
+
+def refunds_for_account(session: Session, account_id: int) -> list[Refund]:
+    return list(
+        session.scalars(select(Refund).where(Refund.account_id == account_id).order_by(Refund.id.desc()))
     )

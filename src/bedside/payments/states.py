@@ -20,6 +20,8 @@ class PaymentState(StrEnum):
 PAYMENT_TRANSITIONS: dict[tuple[PaymentState, str], PaymentState] = {
     (PaymentState.CREATED, "start"): PaymentState.PAYING,
     (PaymentState.CREATED, "close"): PaymentState.CLOSED,
+    # The channel refused at once (bad payment code, declined card).
+    (PaymentState.CREATED, "fail"): PaymentState.FAILED,
     (PaymentState.PAYING, "pay"): PaymentState.PAID,
     (PaymentState.PAYING, "fail"): PaymentState.FAILED,
     (PaymentState.PAYING, "close"): PaymentState.CLOSED,

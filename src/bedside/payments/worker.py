@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bedside.payments import service
+from bedside.payments import cash, service
 from bedside.payments.sandbox import server as sandbox
 
 log = logging.getLogger(__name__)
@@ -18,10 +18,10 @@ log = logging.getLogger(__name__)
 def deliver_in_process(factory: sessionmaker[Session]) -> sandbox.Deliver:
     """The sandbox's HTTP POST to the notify URL, short-circuited to the same handler."""
 
-    def deliver(headers: Mapping[str, str], body: bytes) -> int:
+    def deliver(channel: str, headers: Mapping[str, str], body: bytes) -> int:
         with factory() as session:
             try:
-                service.handle_notification(session, "wechat", headers, body)
+                service.handle_notification(session, channel, headers, body)
             except service.NotificationRejected:
                 return 401
         return 204
@@ -35,6 +35,8 @@ def run_once(factory: sessionmaker[Session]) -> None:
         service.poll_open_orders(session)
     with factory() as session:
         service.process_refunds(session)
+    with factory() as session:
+        cash.finish_abandoned(session)
 
 
 class PaymentsLoop:

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup
 from starlette.responses import Response
 
 from bedside.core.i18n import normalize, translations
@@ -31,6 +32,13 @@ def _localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def _isodate(value: date | None) -> str:
     return value.isoformat() if value else ""
+
+
+def _qr_svg(data: str) -> Markup:
+    from bedside.documents.qr import qr_svg
+
+    # segno's SVG carries only the module path; nothing from `data` is markup.
+    return Markup(qr_svg(data, scale=8))  # noqa: S704
 
 
 def _make_env() -> Environment:
@@ -58,6 +66,7 @@ def _make_env() -> Environment:
         mask_card=mask_card,
         localtime=_localtime,
         isodate=_isodate,
+        qr_svg=_qr_svg,
     )
     env.globals["htmx_version"] = HTMX_VERSION
     return env

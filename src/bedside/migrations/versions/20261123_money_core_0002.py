@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23
+Create Date: 2026-11-23 10:39:02.737924
 
 """
 
@@ -108,6 +108,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("success_time", sa.DateTime(timezone=True), nullable=True),
         sa.Column("refunded_fen", sa.Integer(), nullable=False),
+        sa.Column("payer", sa.String(length=64), nullable=False),
+        sa.Column("pin_failures", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_trades")),
         sa.UniqueConstraint("out_trade_no", name=op.f("uq_sandbox_trades_out_trade_no")),
         sa.UniqueConstraint("transaction_id", name=op.f("uq_sandbox_trades_transaction_id")),
@@ -202,6 +204,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_payment_orders_state"), ["state"], unique=False)
 
     op.create_table(
+        "cash_notes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("payment_order_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("denomination_fen", sa.Integer(), nullable=False),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["payment_order_id"],
+            ["payment_orders.id"],
+            name=op.f("fk_cash_notes_payment_order_id_payment_orders"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cash_notes")),
+        sa.UniqueConstraint("payment_order_id", "seq", name=op.f("uq_cash_notes_payment_order_id_seq")),
+    )
+    with op.batch_alter_table("cash_notes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cash_notes_payment_order_id"), ["payment_order_id"], unique=False
+        )
+
+    op.create_table(
         "payment_transitions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("payment_order_id", sa.Integer(), nullable=False),
@@ -271,6 +293,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payment_transitions_payment_order_id"))
 
     op.drop_table("payment_transitions")
+    with op.batch_alter_table("cash_notes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cash_notes_payment_order_id"))
+
+    op.drop_table("cash_notes")
     with op.batch_alter_table("payment_orders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_orders_state"))
         batch_op.drop_index(batch_op.f("ix_payment_orders_patient_id"))

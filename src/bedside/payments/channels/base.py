@@ -23,6 +23,8 @@ class ChannelTrade:
 @dataclass(frozen=True)
 class CreatedOrder:
     pay_params: dict[str, Any] = field(default_factory=dict)
+    # A payment-code order may be settled in the create call itself.
+    trade: ChannelTrade | None = None
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,41 @@ class ChannelError(Exception):
     """The channel could not be reached or refused the call; the caller retries later."""
 
 
+class ChannelDeclined(ChannelError):
+    """The channel answered and said no (bad payment code, card declined): do not retry."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Transport(Protocol):
+    """How an adapter reaches its channel: the sandbox in process, or HTTPS in production."""
+
+    def create(
+        self, out_trade_no: str, amount_fen: int, trade_type: str, description: str, auth_code: str | None
+    ) -> dict[str, Any]: ...
+    def query(self, out_trade_no: str) -> dict[str, Any]: ...
+    def close(self, out_trade_no: str) -> None: ...
+    def refund(
+        self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int
+    ) -> dict[str, Any]: ...
+
+
 class ChannelAdapter(Protocol):
     name: str
     refund_window_days: int
 
+    trade_types: tuple[str, ...]
+    code_trade_types: tuple[str, ...]  # paid by scanning the payer's payment code
+
     def create(
-        self, out_trade_no: str, amount_fen: int, trade_type: str, description: str
+        self,
+        out_trade_no: str,
+        amount_fen: int,
+        trade_type: str,
+        description: str,
+        auth_code: str | None = None,
     ) -> CreatedOrder: ...
 
     def query(self, out_trade_no: str) -> ChannelTrade: ...

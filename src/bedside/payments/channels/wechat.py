@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from bedside.core.db import utcnow
-from bedside.payments.channels.base import ChannelError, ChannelTrade, CreatedOrder, RefundAnswer
+from bedside.payments.channels.base import ChannelError, ChannelTrade, CreatedOrder, RefundAnswer, Transport
 from bedside.payments.crypto import wechat as wx
 
 
@@ -25,17 +25,6 @@ class WechatConfig:
     platform_serial: str
 
 
-class WechatTransport(Protocol):
-    def create(
-        self, out_trade_no: str, amount_fen: int, trade_type: str, description: str
-    ) -> dict[str, Any]: ...
-    def query(self, out_trade_no: str) -> dict[str, Any]: ...
-    def close(self, out_trade_no: str) -> None: ...
-    def refund(
-        self, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int
-    ) -> dict[str, Any]: ...
-
-
 def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -43,8 +32,10 @@ def _parse_time(value: str | None) -> datetime | None:
 class WechatPayAdapter:
     name = "wechat"
     refund_window_days = 365  # WeChat accepts refunds for a year after payment
+    trade_types: tuple[str, ...] = ("NATIVE", "JSAPI", "MICROPAY")
+    code_trade_types: tuple[str, ...] = ("MICROPAY",)
 
-    def __init__(self, config: WechatConfig | Callable[[], WechatConfig], transport: WechatTransport) -> None:
+    def __init__(self, config: WechatConfig | Callable[[], WechatConfig], transport: Transport) -> None:
         # A loader is read on first use, never while a caller holds a database transaction.
         self._config = config
         self.transport = transport
@@ -55,13 +46,26 @@ class WechatPayAdapter:
             self._config = self._config()
         return self._config
 
-    def create(self, out_trade_no: str, amount_fen: int, trade_type: str, description: str) -> CreatedOrder:
-        return CreatedOrder(
-            pay_params=self.transport.create(out_trade_no, amount_fen, trade_type, description)
-        )
+    def create(
+        self,
+        out_trade_no: str,
+        amount_fen: int,
+        trade_type: str,
+        description: str,
+        auth_code: str | None = None,
+    ) -> CreatedOrder:
+        data = self.transport.create(out_trade_no, amount_fen, trade_type, description, auth_code)
+        if trade_type == "MICROPAY":
+            # The payment-code answer is the order's state: paid now, or waiting for a password.
+            trade = self._trade(out_trade_no, data)
+            params = {"sandbox_pay": data.get("sandbox_pay"), "trade_state": trade.state}
+            return CreatedOrder(pay_params=params, trade=trade if trade.state == "SUCCESS" else None)
+        return CreatedOrder(pay_params=data)
 
     def query(self, out_trade_no: str) -> ChannelTrade:
-        data = self.transport.query(out_trade_no)
+        return self._trade(out_trade_no, self.transport.query(out_trade_no))
+
+    def _trade(self, out_trade_no: str, data: dict[str, Any]) -> ChannelTrade:
         return ChannelTrade(
             out_trade_no=out_trade_no,
             state=str(data.get("trade_state", "NOTFOUND")),

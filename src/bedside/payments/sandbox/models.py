@@ -20,7 +20,7 @@ class SandboxKeys(Base):
     private_pem: Mapped[str] = mapped_column(Text)
     public_pem: Mapped[str] = mapped_column(Text)
     serial: Mapped[str] = mapped_column(String(64))
-    secret: Mapped[str] = mapped_column(String(64))  # WeChat's APIv3 key (hex)
+    secret: Mapped[str] = mapped_column(String(64))  # WeChat's APIv3 key; empty elsewhere
 
 
 class SandboxTrade(Base):
@@ -37,6 +37,8 @@ class SandboxTrade(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     success_time: Mapped[datetime | None]
     refunded_fen: Mapped[int] = mapped_column(default=0)
+    payer: Mapped[str] = mapped_column(String(64), default="")  # masked account, card or code
+    pin_failures: Mapped[int] = mapped_column(default=0)
 
 
 class SandboxRefund(Base):

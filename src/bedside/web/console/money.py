@@ -3,7 +3,7 @@ refunding a stay's surplus to the original routes."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -13,6 +13,7 @@ from bedside.core.errors import DomainError, InvalidInput
 from bedside.core.i18n import N_
 from bedside.core.money import MoneyFormatError, parse_yuan
 from bedside.deposits import service as deposits_service
+from bedside.patients import service as patients_service
 from bedside.payments import service as payments_service
 from bedside.staff.roles import Role
 from bedside.web import security
@@ -43,15 +44,34 @@ def decide(
     return RedirectResponse("/console/refunds", status_code=303)
 
 
+def _account_ctx(session: DbSession, me: StaffContext, account_id: int) -> dict[str, Any]:
+    acct = deposits_service.get(session, account_id)
+    return {
+        "account": acct,
+        "patient": patients_service.read_for_staff(session, me.actor, acct.patient_id, "deposit account"),
+        "entries": deposits_service.history(session, acct.id),
+        "orders": payments_service.orders_for_account(session, acct.id),
+        "refunds": payments_service.refunds_for_account(session, acct.id),
+        "form": {},
+    }
+
+
+@router.get("/deposits")
+def accounts(request: Request, session: DbSession, me: Cashier) -> Response:
+    rows = deposits_service.recent_accounts(session)
+    # A list of names is not a read of anyone's record; opening an account is (and is audited).
+    patients = {a.patient_id: patients_service.get(session, a.patient_id) for a in rows}
+    return page(request, me, "console/deposit_accounts.html", {"accounts": rows, "patients": patients})
+
+
 @router.get("/deposits/{account_id}")
 def account(request: Request, session: DbSession, me: Cashier, account_id: IdPath) -> Response:
-    acct = deposits_service.get(session, account_id)
-    return page(
-        request,
-        me,
-        "console/deposit_account.html",
-        {"account": acct, "entries": deposits_service.history(session, acct.id), "form": {}},
-    )
+    return page(request, me, "console/deposit_account.html", _account_ctx(session, me, account_id))
+
+
+@router.get("/deposits/{account_id}/refunds")
+def account_refunds(request: Request, session: DbSession, me: Cashier, account_id: IdPath) -> Response:
+    return page(request, me, "console/deposit_refunds.html", _account_ctx(session, me, account_id))
 
 
 @router.post("/deposits/{account_id}/refund")
@@ -63,12 +83,7 @@ def refund_surplus(
     amount: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    acct = deposits_service.get(session, account_id)
-    ctx = {
-        "account": acct,
-        "entries": deposits_service.history(session, acct.id),
-        "form": {"amount": amount, "reason": reason},
-    }
+    ctx = {**_account_ctx(session, me, account_id), "form": {"amount": amount, "reason": reason}}
     try:
         try:
             fen = parse_yuan(amount)

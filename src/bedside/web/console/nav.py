@@ -30,6 +30,7 @@ NAV: tuple[NavItem, ...] = (
         N_("Wards and beds"),
         frozenset({Role.ADMISSION_CENTER, Role.NURSE, Role.ADMIN, Role.MANAGER, Role.DOCTOR}),
     ),
+    NavItem("/console/deposits", N_("Deposit accounts"), frozenset({Role.CASHIER})),
     NavItem("/console/refunds", N_("Refunds"), frozenset({Role.CASHIER})),
     NavItem("/console/kiosks", N_("Kiosks"), frozenset({Role.ADMIN, Role.OPS_ENGINEER})),
     NavItem("/console/staff", N_("Staff"), frozenset({Role.ADMIN})),

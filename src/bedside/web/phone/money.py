@@ -12,17 +12,18 @@ from starlette.responses import Response
 
 from bedside.accounts import service as accounts_service
 from bedside.admissions import service as admissions_service
-from bedside.core.errors import DomainError, InvalidInput
-from bedside.core.i18n import N_
-from bedside.core.money import MoneyFormatError, parse_yuan
+from bedside.core.errors import DomainError
 from bedside.deposits import service as deposits_service
+from bedside.documents import receipts as documents
 from bedside.hospital import service as hospital_service
 from bedside.payments import service as payments_service
 from bedside.payments.states import Purpose
 from bedside.web import security
 from bedside.web.deps import AccountUser, DbSession, IdPath
 from bedside.web.forms import form_error
-from bedside.web.rendering import render
+from bedside.web.money_forms import amount_from_form
+from bedside.web.receipts import receipt_for
+from bedside.web.rendering import locale_of, render
 
 router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 
@@ -69,13 +70,7 @@ def pay_deposit(
     ctx = _stay(session, me, notice_id)
     ctx["request_key"] = request_key or secrets.token_urlsafe(16)
     try:
-        text = custom.strip() or amount.strip()
-        try:
-            fen = parse_yuan(text) if custom.strip() else int(amount)
-        except (MoneyFormatError, ValueError) as exc:
-            raise InvalidInput(
-                N_("Enter an amount in yuan, e.g. 500 or 1234.50."), code="invalid_amount", field="amount"
-            ) from exc
+        fen = amount_from_form(amount, custom)
         order = payments_service.start_payment(
             session,
             me.actor,
@@ -107,4 +102,17 @@ def payment_page(request: Request, session: DbSession, me: AccountUser, order_id
 
 @router.get("/payments/{order_id}/status")
 def payment_status(request: Request, session: DbSession, me: AccountUser, order_id: IdPath) -> Response:
+    _order_ctx(session, me, order_id)  # ownership first: nobody else's order is queried
+    payments_service.refresh(session, order_id)
     return render(request, "phone/payment_status.html", _order_ctx(session, me, order_id))
+
+
+@router.get("/payments/{order_id}/receipt.pdf")
+def receipt_pdf(request: Request, session: DbSession, me: AccountUser, order_id: IdPath) -> Response:
+    order = _order_ctx(session, me, order_id)["order"]
+    pdf = documents.receipt_pdf(receipt_for(session, order, locale_of(request)), locale_of(request))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="receipt-{order.out_trade_no}.pdf"'},
+    )

@@ -1,5 +1,5 @@
-"""The simulated WeChat app: the payer sees the order and confirms. Only the bundled
-sandbox channel is behind it; it moves no real money."""
+"""The simulated payer: the WeChat or Alipay app that confirms an order, and the card
+terminal's PIN pad. Only the bundled sandbox channels are behind it; no real money moves."""
 
 from __future__ import annotations
 
@@ -48,3 +48,47 @@ def confirm(session: DbSession, out_trade_no: str, back: Annotated[str, Form()] 
         raise Conflict(N_("This order can no longer be paid."), code="sandbox_" + exc.code.lower()) from exc
     session.commit()
     return RedirectResponse(safe_next(back, "/phone/"), status_code=303)
+
+
+@router.get("/card/{out_trade_no}")
+def card_page(request: Request, session: DbSession, out_trade_no: str, back: str = "/kiosk/") -> Response:
+    return render(
+        request,
+        "sandbox/card.html",
+        {
+            "trade": _trade(session, out_trade_no),
+            "back": safe_next(back, "/kiosk/"),
+            "demo_card": server.DEMO_CARD,
+            "demo_pin": server.DEMO_PIN,
+        },
+    )
+
+
+@router.post("/card/{out_trade_no}")
+def card_pin(
+    request: Request,
+    session: DbSession,
+    out_trade_no: str,
+    card_no: Annotated[str, Form(max_length=30)] = "",
+    pin: Annotated[str, Form(max_length=12)] = "",
+    back: Annotated[str, Form()] = "/kiosk/",
+) -> Response:
+    trade = _trade(session, out_trade_no)
+    try:
+        server.enter_pin(session, trade.out_trade_no, card_no, pin)
+    except server.SandboxError as exc:
+        session.commit()  # a wrong PIN counts even though the payment did not go through
+        return render(
+            request,
+            "sandbox/card.html",
+            {
+                "trade": _trade(session, out_trade_no),
+                "back": safe_next(back, "/kiosk/"),
+                "demo_card": server.DEMO_CARD,
+                "demo_pin": server.DEMO_PIN,
+                "error_code": exc.code,
+            },
+            status_code=409,
+        )
+    session.commit()
+    return RedirectResponse(safe_next(back, "/kiosk/"), status_code=303)

@@ -1,0 +1,1 @@
+"""Printable documents: payment receipts as PDF (phone download) and ESC/POS (kiosk printer)."""

@@ -1,0 +1,252 @@
+"""Kiosk pages for money: the deposit and top-ups by QR code (WeChat Pay, Alipay), a scanned
+payment code, a bank card on the PIN pad, or cash notes; then the wait and the receipt."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from starlette.responses import Response
+
+from bedside.admissions import service as admissions_service
+from bedside.core.errors import DomainError, InvalidInput, NotFound
+from bedside.core.i18n import N_
+from bedside.deposits import service as deposits_service
+from bedside.documents import receipts as documents
+from bedside.hospital import service as hospital_service
+from bedside.payments import cash
+from bedside.payments import service as payments_service
+from bedside.payments.models import CashNote, PaymentOrder
+from bedside.payments.states import Purpose
+from bedside.settings import get_settings
+from bedside.web import security
+from bedside.web.deps import DbSession, IdPath, KioskPatient
+from bedside.web.forms import form_error
+from bedside.web.money_forms import amount_from_form
+from bedside.web.receipts import receipt_for
+from bedside.web.rendering import locale_of, render
+
+router = APIRouter(prefix="/kiosk", include_in_schema=False, dependencies=[Depends(security.guard_request)])
+
+TOPUP_CHOICES_FEN = (50000, 100000, 200000, 500000)
+# method -> (channel, trade type)
+METHODS = {
+    "wechat_qr": ("wechat", "NATIVE"),
+    "alipay_qr": ("alipay", "PRECREATE"),
+    "card": ("unionpay", "POS"),
+}
+
+
+def _base(me: KioskPatient) -> dict[str, Any]:
+    return {"kiosk": me.kiosk, "patient": me.patient, "idle_seconds": get_settings().kiosk_idle_seconds}
+
+
+def _stay(session: DbSession, me: KioskPatient, notice_id: int) -> dict[str, Any]:
+    notice = admissions_service.get_for_patients(session, notice_id, {me.patient.id})
+    account = deposits_service.account_for_notice(session, me.patient.id, notice.id)
+    session.commit()
+    entries = deposits_service.history(session, account.id)
+    return {
+        **_base(me),
+        "notice": notice,
+        "account": account,
+        "department": hospital_service.get_department(session, notice.department_id),
+        "first": not any(e.kind == "deposit" for e in entries),
+        "choices": TOPUP_CHOICES_FEN,
+    }
+
+
+def _purpose(ctx: dict[str, Any]) -> str:
+    return Purpose.DEPOSIT if ctx["first"] else Purpose.TOPUP
+
+
+@router.get("/deposit/{notice_id}")
+def deposit_page(request: Request, session: DbSession, me: KioskPatient, notice_id: IdPath) -> Response:
+    ctx = _stay(session, me, notice_id)
+    ctx["request_key"] = secrets.token_urlsafe(16)
+    return render(request, "kiosk/deposit.html", ctx)
+
+
+@router.post("/deposit/{notice_id}")
+def choose(
+    request: Request,
+    session: DbSession,
+    me: KioskPatient,
+    notice_id: IdPath,
+    amount: Annotated[str, Form()] = "",
+    custom: Annotated[str, Form()] = "",
+    method: Annotated[str, Form()] = "",
+    request_key: Annotated[str, Form()] = "",
+) -> Response:
+    ctx = _stay(session, me, notice_id)
+    ctx["request_key"] = request_key or secrets.token_urlsafe(16)
+    try:
+        if method == "cash":
+            order = cash.start_cash(
+                session,
+                me.actor,
+                patient_id=me.patient.id,
+                notice_id=notice_id,
+                purpose=_purpose(ctx),
+                place=me.kiosk.code,
+                idempotency_key=request_key,
+            )
+            return RedirectResponse(f"/kiosk/cash/{order.id}", status_code=303)
+        fen = amount_from_form(amount, custom)
+        if method == "code":
+            if not payments_service.MIN_FEN <= fen <= payments_service.MAX_FEN:
+                raise InvalidInput(
+                    N_("The amount must be between ¥1 and ¥500,000."), code="invalid_amount", field="amount"
+                )
+            return render(request, "kiosk/scan_code.html", {**ctx, "amount_fen": fen})
+        if method not in METHODS:
+            raise InvalidInput(N_("Choose how to pay."), code="invalid_method", field="method")
+        channel, trade_type = METHODS[method]
+        order = payments_service.start_payment(
+            session,
+            me.actor,
+            patient_id=me.patient.id,
+            notice_id=notice_id,
+            purpose=_purpose(ctx),
+            amount_fen=fen,
+            channel=channel,
+            trade_type=trade_type,
+            place=me.kiosk.code,
+            idempotency_key=request_key,
+        )
+    except DomainError as exc:
+        return form_error(request, "kiosk/deposit.html", ctx, exc)
+    return RedirectResponse(f"/kiosk/payments/{order.id}", status_code=303)
+
+
+def _wallet_of(code: str) -> tuple[str, str]:
+    # The payment code's own prefix says whose it is: WeChat 10-15, Alipay 25-30.
+    if code[:2] in {"10", "11", "12", "13", "14", "15"}:
+        return "wechat", "MICROPAY"
+    return "alipay", "BARCODE"
+
+
+@router.post("/deposit/{notice_id}/code")
+def pay_by_code(
+    request: Request,
+    session: DbSession,
+    me: KioskPatient,
+    notice_id: IdPath,
+    amount_fen: Annotated[str, Form()] = "",
+    auth_code: Annotated[str, Form()] = "",
+    request_key: Annotated[str, Form()] = "",
+) -> Response:
+    ctx = _stay(session, me, notice_id)
+    ctx["request_key"] = request_key or secrets.token_urlsafe(16)
+    code = auth_code.strip()
+    try:
+        fen = amount_from_form(amount_fen, "")
+        ctx["amount_fen"] = fen
+        channel, trade_type = _wallet_of(code)
+        order = payments_service.start_payment(
+            session,
+            me.actor,
+            patient_id=me.patient.id,
+            notice_id=notice_id,
+            purpose=_purpose(ctx),
+            amount_fen=fen,
+            channel=channel,
+            trade_type=trade_type,
+            place=me.kiosk.code,
+            idempotency_key=request_key,
+            auth_code=code,
+        )
+    except DomainError as exc:
+        ctx["request_key"] = secrets.token_urlsafe(16)  # a declined code may be rescanned anew
+        return form_error(request, "kiosk/scan_code.html", ctx, exc)
+    return RedirectResponse(f"/kiosk/payments/{order.id}", status_code=303)
+
+
+def _order(session: DbSession, me: KioskPatient, order_id: int) -> PaymentOrder:
+    order = payments_service.get_order(session, order_id)
+    if order.patient_id != me.patient.id:
+        raise NotFound(N_("Payment not found."), code="payment_not_found")
+    return order
+
+
+def _order_ctx(session: DbSession, me: KioskPatient, order_id: int) -> dict[str, Any]:
+    order = _order(session, me, order_id)
+    return {**_base(me), "order": order, "account": deposits_service.get(session, order.account_id)}
+
+
+@router.get("/payments/{order_id}")
+def payment_page(request: Request, session: DbSession, me: KioskPatient, order_id: IdPath) -> Response:
+    return render(request, "kiosk/payment.html", _order_ctx(session, me, order_id))
+
+
+@router.get("/payments/{order_id}/status")
+def payment_status(request: Request, session: DbSession, me: KioskPatient, order_id: IdPath) -> Response:
+    _order(session, me, order_id)
+    payments_service.refresh(session, order_id)
+    return render(request, "kiosk/payment_status.html", _order_ctx(session, me, order_id))
+
+
+def _cash_ctx(session: DbSession, me: KioskPatient, order_id: int) -> dict[str, Any]:
+    ctx = _order_ctx(session, me, order_id)
+    if ctx["order"].channel != "cash":
+        raise NotFound(N_("Payment not found."), code="payment_not_found")
+    ctx["notes"] = list(
+        session.scalars(select(CashNote).where(CashNote.payment_order_id == order_id).order_by(CashNote.seq))
+    )
+    ctx["denominations"] = cash.NOTES_FEN
+    ctx["limit_fen"] = cash.SESSION_LIMIT_FEN
+    return ctx
+
+
+@router.get("/cash/{order_id}")
+def cash_page(request: Request, session: DbSession, me: KioskPatient, order_id: IdPath) -> Response:
+    ctx = _cash_ctx(session, me, order_id)
+    if ctx["order"].state != "paying":
+        return RedirectResponse(f"/kiosk/payments/{order_id}", status_code=303)
+    return render(request, "kiosk/cash.html", ctx)
+
+
+@router.post("/cash/{order_id}/note")
+def cash_note(
+    request: Request,
+    session: DbSession,
+    me: KioskPatient,
+    order_id: IdPath,
+    seq: Annotated[int, Form(ge=1, le=10_000)],
+    denomination_fen: Annotated[int, Form(ge=0, le=10_000_000)],
+) -> Response:
+    """What the kiosk's cash acceptor reports for each stacked note (simulated on this page
+    until the device agent reports it)."""
+    _cash_ctx(session, me, order_id)
+    try:
+        cash.accept_note(session, me.actor, order_id, seq, denomination_fen)
+    except DomainError as exc:
+        session.rollback()
+        return form_error(request, "kiosk/cash.html", _cash_ctx(session, me, order_id), exc)
+    return RedirectResponse(f"/kiosk/cash/{order_id}", status_code=303)
+
+
+@router.post("/cash/{order_id}/finish")
+def cash_finish(session: DbSession, me: KioskPatient, order_id: IdPath) -> Response:
+    _cash_ctx(session, me, order_id)
+    cash.finish_cash(session, me.actor, order_id)
+    return RedirectResponse(f"/kiosk/payments/{order_id}", status_code=303)
+
+
+@router.get("/payments/{order_id}/receipt")
+def receipt_page(request: Request, session: DbSession, me: KioskPatient, order_id: IdPath) -> Response:
+    """What the receipt printer prints, shown on screen too. The kiosk agent fetches the
+    ESC/POS bytes from receipt.escpos and sends them to the printer."""
+    ctx = _order_ctx(session, me, order_id)
+    ctx["receipt"] = receipt_for(session, ctx["order"], locale_of(request))
+    return render(request, "kiosk/receipt.html", ctx)
+
+
+@router.get("/payments/{order_id}/receipt.escpos")
+def receipt_escpos(request: Request, session: DbSession, me: KioskPatient, order_id: IdPath) -> Response:
+    order = _order(session, me, order_id)
+    data = documents.receipt_escpos(receipt_for(session, order, locale_of(request)), locale_of(request))
+    return Response(data, media_type="application/vnd.escpos")
