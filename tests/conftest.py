@@ -39,6 +39,7 @@ os.environ.update(
         "BEDSIDE_DISPATCH_IN_PROCESS": "0",
         "BEDSIDE_LOG_LEVEL": "WARNING",
         "BEDSIDE_HOSPITAL_NAME": "测试医院",
+        "BEDSIDE_SANDBOX_BILLS_DIR": str(_TMP / "sandbox-bills"),
     }
 )
 
@@ -79,6 +80,10 @@ def _empty_all_tables() -> None:
 def _clean_database() -> Iterator[None]:
     yield
     _empty_all_tables()
+    # The sandbox channels' keys lived in the emptied tables; adapters must re-read them.
+    from bedside.payments import registry
+
+    registry.reset()
 
 
 @pytest.fixture

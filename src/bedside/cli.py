@@ -6,6 +6,7 @@ import os
 import signal
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -159,10 +160,41 @@ def sandbox_pay(notify_base: str = "http://127.0.0.1:8000/api/v1/payments/notify
         url = f"{notify_base.rstrip('/')}/{channel}"
         return httpx.post(url, content=body, headers=dict(headers), timeout=10).status_code
 
-    console.print(f"sandbox notifier posting to {notify_base}/<channel>")
+    from bedside.payments.worker import write_due_bills
+
+    out_dir = _settings().sandbox_bills_dir
+    console.print(f"sandbox notifier posting to {notify_base}/<channel>; daily bills in {out_dir}")
     while True:
         sandbox.deliver_due(database.session_factory, post)
+        for_day = write_due_bills(database.session_factory, out_dir)
+        if for_day:
+            console.print(f"wrote {for_day} day(s) of statement files")
         time.sleep(poll)
+
+
+@app.command("sandbox-bills")
+def sandbox_bills(
+    day: Annotated[str, typer.Option("--date", help="YYYY-MM-DD (default: yesterday)")] = "",
+    out: Annotated[Path | None, typer.Option(help="folder (default: BEDSIDE_SANDBOX_BILLS_DIR)")] = None,
+) -> None:
+    """Write the sandbox channels' statement files of one day (WeChat trade bill, Alipay bill)."""
+    from datetime import date, timedelta
+
+    from bedside import wiring  # noqa: F401
+    from bedside.core import db
+    from bedside.core.clock import local_today
+    from bedside.payments.sandbox import statements
+
+    try:
+        bill_date = date.fromisoformat(day) if day else local_today() - timedelta(days=1)
+    except ValueError:
+        console.print("[red]--date must be YYYY-MM-DD[/red]")
+        raise typer.Exit(2) from None
+    database = db.configure(_settings().database_url)
+    with database.session() as session:
+        files = statements.write_day(session, bill_date, out or _settings().sandbox_bills_dir)
+    for path in files.paths:
+        console.print(str(path))
 
 
 @app.command("create-admin")

@@ -35,3 +35,16 @@ def test_seed_command_is_idempotent():
 def test_db_check_reports_no_drift():
     result = runner.invoke(app, ["db", "check"])
     assert result.exit_code == 0 and "no drift" in result.output
+
+
+def test_sandbox_bills_writes_the_days_files(tmp_path):
+    result = runner.invoke(app, ["sandbox-bills", "--date", "2026-11-01", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [
+        "20881021776000010156_20261101.csv.zip",
+        "wechat_tradebill_1900000109_20261101_ALL.csv.gz",
+        "wechat_tradebill_1900000109_20261101_ALL.csv.sha1",
+    ]
+    bad = runner.invoke(app, ["sandbox-bills", "--date", "yesterday"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

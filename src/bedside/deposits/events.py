@@ -22,6 +22,7 @@ class LedgerPosted(Event):
 @dataclass(frozen=True)
 class LowBalance(Event):
     account_id: int
+    entry_id: int
     patient_id: int
     balance_fen: int
     threshold_fen: int

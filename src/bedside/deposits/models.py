@@ -40,6 +40,8 @@ class DepositAccount(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     # The stay: the admission notice is the root of a stay until the admission issue adds one.
     notice_id: Mapped[int] = mapped_column(ForeignKey("admission_notices.id"), unique=True)
+    # Set when the patient is given a bed: the ward's low-balance threshold applies from then.
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"))
     # Cache of the journal's sum, updated in the same transaction and checked against it.
     balance_fen: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

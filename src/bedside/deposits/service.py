@@ -12,6 +12,7 @@ from bedside.core.errors import Conflict, InvalidInput, NotFound
 from bedside.core.i18n import N_
 from bedside.deposits.events import LedgerPosted, LowBalance
 from bedside.deposits.models import ENTRY_SIGN, DepositAccount, EntryKind, LedgerEntry
+from bedside.hospital import service as hospital_service
 
 DEFAULT_LOW_BALANCE_FEN = 100000
 
@@ -84,7 +85,10 @@ def post(
     before = account.balance_fen
     account.balance_fen = before + signed
     session.flush()
-    _announce(session, account, entry, before, low_balance_threshold_fen)
+    threshold = low_balance_threshold_fen
+    if threshold is None and account.ward_id is not None:
+        threshold = hospital_service.get_ward(session, account.ward_id).low_balance_threshold_fen
+    _announce(session, account, entry, before, threshold)
     return entry
 
 
@@ -136,6 +140,7 @@ def _announce(
             session,
             LowBalance(
                 account_id=account.id,
+                entry_id=entry.id,
                 patient_id=account.patient_id,
                 balance_fen=account.balance_fen,
                 threshold_fen=limit,

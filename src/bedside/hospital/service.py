@@ -33,6 +33,13 @@ def get_department(session: Session, department_id: int) -> Department:
     return dept
 
 
+def get_ward(session: Session, ward_id: int) -> Ward:
+    ward = session.get(Ward, ward_id)
+    if ward is None:
+        raise NotFound(N_("Ward not found."), code="ward_not_found")
+    return ward
+
+
 @dataclass(frozen=True)
 class WardSummary:
     ward_id: int

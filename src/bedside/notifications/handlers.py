@@ -9,10 +9,19 @@ from bedside.accounts.models import AccountPatient
 from bedside.admissions import service as admissions_service
 from bedside.admissions.events import AdmissionNoticeCancelled, AdmissionNoticeIssued
 from bedside.core.events import subscribe
+from bedside.core.money import format_yuan
+from bedside.deposits import service as deposits_service
+from bedside.deposits.events import LowBalance
 from bedside.hospital import service as hospital_service
 from bedside.notifications import service
 from bedside.patients import service as patients_service
+from bedside.payments import service as payments_service
+from bedside.payments.events import PaymentCredited, RefundFinished
 from bedside.staff import service as staff_service
+
+# Channel names as message parameters; a `_en` twin is used when the reader's locale is English.
+CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝", "unionpay": "银行卡", "cash": "现金"}
+CHANNEL_NAMES_EN = {"wechat": "WeChat Pay", "alipay": "Alipay", "unionpay": "bank card", "cash": "cash"}
 
 
 def _accounts_for(session: Session, patient_id: int) -> set[int]:
@@ -62,4 +71,68 @@ def notice_cancelled(session: Session, event: AdmissionNoticeCancelled) -> None:
         dedupe_key=f"notice_cancelled:{event.notice_id}",
         patient_id=event.patient_id,
         link=f"/phone/notices/{event.notice_id}",
+    )
+
+
+def _money_params(session: Session, patient_id: int, account_id: int) -> dict[str, str]:
+    patient = patients_service.get(session, patient_id)
+    account = deposits_service.get(session, account_id)
+    return {"patient": patient.name, "balance": format_yuan(account.balance_fen)}
+
+
+@subscribe(PaymentCredited)
+def payment_credited(session: Session, event: PaymentCredited) -> None:
+    if event.late:
+        return  # money for a closed order goes straight back; "refund sent" tells the patient
+    params = _money_params(session, event.patient_id, event.account_id)
+    params.update(
+        amount=format_yuan(event.amount_fen),
+        channel=CHANNEL_NAMES.get(event.channel, event.channel),
+        channel_en=CHANNEL_NAMES_EN.get(event.channel, event.channel),
+    )
+    notice_id = deposits_service.get(session, event.account_id).notice_id
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="deposit_paid",
+        params=params,
+        dedupe_key=f"payment_credited:{event.order_id}",
+        patient_id=event.patient_id,
+        link=f"/phone/deposit/{notice_id}",
+    )
+
+
+@subscribe(LowBalance)
+def low_balance(session: Session, event: LowBalance) -> None:
+    params = _money_params(session, event.patient_id, event.account_id)
+    params.update(balance=format_yuan(event.balance_fen), threshold=format_yuan(event.threshold_fen))
+    notice_id = deposits_service.get(session, event.account_id).notice_id
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="deposit_low",
+        params=params,
+        # Each crossing is its own alert; the ledger announces a crossing only once.
+        dedupe_key=f"low_balance:{event.account_id}:{event.entry_id}",
+        patient_id=event.patient_id,
+        link=f"/phone/deposit/{notice_id}",
+    )
+
+
+@subscribe(RefundFinished)
+def refund_finished(session: Session, event: RefundFinished) -> None:
+    order_account = payments_service.get_order(session, event.order_id).account_id
+    params = _money_params(session, event.patient_id, order_account)
+    params.update(
+        amount=format_yuan(event.amount_fen),
+        channel=CHANNEL_NAMES.get(event.channel, event.channel),
+        channel_en=CHANNEL_NAMES_EN.get(event.channel, event.channel),
+    )
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="refund_sent",
+        params=params,
+        dedupe_key=f"refund_finished:{event.refund_id}",
+        patient_id=event.patient_id,
     )

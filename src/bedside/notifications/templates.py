@@ -16,4 +16,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         N_("Admission notice cancelled"),
         N_("%(patient)s: the admission notice for %(department)s was cancelled (%(reason)s)."),
     ),
+    "deposit_paid": (
+        N_("Deposit paid"),
+        N_("%(patient)s: %(amount)s paid by %(channel)s. The deposit balance is %(balance)s."),
+    ),
+    "deposit_low": (
+        N_("Deposit balance is low"),
+        N_("%(patient)s: the deposit balance is %(balance)s, under %(threshold)s. Please top up."),
+    ),
+    "refund_sent": (
+        N_("Refund sent"),
+        N_("%(patient)s: %(amount)s was refunded to your %(channel)s."),
+    ),
 }

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from bedside.accounts import service as accounts_service
@@ -21,17 +22,21 @@ router = APIRouter(
 )
 
 
+# The raw body is needed for the signature, so these are async routes; the database work is
+# sent to the thread pool so that a burst of notifications never blocks the event loop.
+
+
 @notify_router.post("/wechat", status_code=204)
 async def wechat_notify(request: Request, session: DbSession) -> Response:
     body = await request.body()
-    service.handle_notification(session, "wechat", dict(request.headers), body)
+    await run_in_threadpool(service.handle_notification, session, "wechat", dict(request.headers), body)
     return Response(status_code=204)
 
 
 @notify_router.post("/alipay")
 async def alipay_notify(request: Request, session: DbSession) -> Response:
     body = await request.body()
-    service.handle_notification(session, "alipay", dict(request.headers), body)
+    await run_in_threadpool(service.handle_notification, session, "alipay", dict(request.headers), body)
     # Alipay keeps retrying until the body is exactly "success".
     return Response("success", media_type="text/plain")
 

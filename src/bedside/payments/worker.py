@@ -6,11 +6,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bedside.core.clock import local_today
 from bedside.payments import cash, service
 from bedside.payments.sandbox import server as sandbox
+from bedside.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,16 @@ def deliver_in_process(factory: sessionmaker[Session]) -> sandbox.Deliver:
         return 204
 
     return deliver
+
+
+def write_due_bills(factory: sessionmaker[Session], out_dir: Path) -> int:
+    """The sandbox publishes each channel's bill for every finished day, once."""
+    from bedside.payments.sandbox import statements
+
+    with factory() as session:
+        written = statements.write_missing(session, local_today(), out_dir)
+        session.rollback()
+    return len(written)
 
 
 def run_once(factory: sessionmaker[Session]) -> None:
@@ -56,8 +69,12 @@ class PaymentsLoop:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        bills_day = None
         while not self._stop.wait(self.every):
             try:
                 run_once(self.factory)
+                if bills_day != local_today():
+                    write_due_bills(self.factory, get_settings().sandbox_bills_dir)
+                    bills_day = local_today()
             except Exception:  # noqa: BLE001 - keep the loop alive; work stays pending
                 log.exception("payments loop failed")

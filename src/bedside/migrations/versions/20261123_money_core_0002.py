@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 10:39:02.737924
+Create Date: 2026-11-23 10:49:57.507644
 
 """
 
@@ -119,6 +119,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=False),
         sa.Column("notice_id", sa.Integer(), nullable=False),
+        sa.Column("ward_id", sa.Integer(), nullable=True),
         sa.Column("balance_fen", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -129,6 +130,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["patient_id"], ["patients.id"], name=op.f("fk_deposit_accounts_patient_id_patients")
         ),
+        sa.ForeignKeyConstraint(["ward_id"], ["wards.id"], name=op.f("fk_deposit_accounts_ward_id_wards")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deposit_accounts")),
         sa.UniqueConstraint("notice_id", name=op.f("uq_deposit_accounts_notice_id")),
     )
