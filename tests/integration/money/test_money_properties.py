@@ -18,7 +18,7 @@ from bedside.core.audit import SYSTEM
 from bedside.core.db import utcnow
 from bedside.deposits import service as deposits
 from bedside.deposits.models import LedgerEntry
-from bedside.payments import registry, worker
+from bedside.payments import cash, registry, worker
 from bedside.payments import service as payments
 from bedside.payments.models import PaymentOrder, Refund
 from bedside.payments.sandbox import server as sandbox
@@ -26,7 +26,8 @@ from bedside.payments.sandbox.models import SandboxRefund, SandboxTrade
 from tests.conftest import DATABASE, TEST_SIDE, _empty_all_tables
 from tests.integration.money.conftest import make_stay
 
-EXAMPLES = int(os.environ.get("MONEY_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("MONEY_EXAMPLES", "100"))
+CHANNELS = [("wechat", "NATIVE"), ("wechat", "JSAPI"), ("alipay", "PRECREATE"), ("unionpay", "POS")]
 
 
 class MoneyMachine(RuleBasedStateMachine):
@@ -40,6 +41,7 @@ class MoneyMachine(RuleBasedStateMachine):
         self.orders: list[int] = []
         self.charged = 0
         self.keys = 0
+        self.cash_inserted: dict[int, int] = {}
 
     def _at(self):  # type: ignore[no-untyped-def]
         return time_machine.travel(self.clock, tick=False)
@@ -49,8 +51,11 @@ class MoneyMachine(RuleBasedStateMachine):
         channel_mode=st.sampled_from(sandbox.CHAOS_MODES),
         pay=st.booleans(),
         retry=st.booleans(),
+        channel=st.sampled_from(CHANNELS),
     )
-    def start_and_maybe_pay(self, amount: int, channel_mode: str, pay: bool, retry: bool) -> None:
+    def start_and_maybe_pay(
+        self, amount: int, channel_mode: str, pay: bool, retry: bool, channel: tuple[str, str]
+    ) -> None:
         self.keys += 1
         with self._at(), DATABASE.session() as s:
             order = payments.start_payment(
@@ -60,8 +65,8 @@ class MoneyMachine(RuleBasedStateMachine):
                 notice_id=self.stay.notice.id,
                 purpose="topup",
                 amount_fen=amount,
-                channel="wechat",
-                trade_type="NATIVE",
+                channel=channel[0],
+                trade_type=channel[1],
                 place="phone",
                 idempotency_key=f"prop-{self.keys:06d}",
             )
@@ -73,8 +78,8 @@ class MoneyMachine(RuleBasedStateMachine):
                     notice_id=self.stay.notice.id,
                     purpose="topup",
                     amount_fen=amount,
-                    channel="wechat",
-                    trade_type="NATIVE",
+                    channel=channel[0],
+                    trade_type=channel[1],
                     place="phone",
                     idempotency_key=f"prop-{self.keys:06d}",
                 )
@@ -98,6 +103,32 @@ class MoneyMachine(RuleBasedStateMachine):
                 s.commit()
             except sandbox.SandboxError:
                 s.rollback()
+
+    @rule(
+        notes=st.lists(st.sampled_from(cash.NOTES_FEN), max_size=4),
+        finish=st.booleans(),
+        repeat_report=st.booleans(),
+    )
+    def pay_cash(self, notes: list[int], finish: bool, repeat_report: bool) -> None:
+        """A kiosk session: notes stacked one by one; the kiosk may die before "done"."""
+        self.keys += 1
+        with self._at(), DATABASE.session() as s:
+            order = cash.start_cash(
+                s,
+                self.stay.actor,
+                patient_id=self.stay.patient.id,
+                notice_id=self.stay.notice.id,
+                purpose="topup",
+                place="K-01",
+                idempotency_key=f"prop-{self.keys:06d}",
+            )
+            for seq, note in enumerate(notes, start=1):
+                cash.accept_note(s, self.stay.actor, order.id, seq, note)
+                if repeat_report:
+                    cash.accept_note(s, self.stay.actor, order.id, seq, note)
+            self.cash_inserted[order.id] = sum(notes)
+            if finish:
+                cash.finish_cash(s, self.stay.actor, order.id)
 
     @rule(seconds=st.sampled_from([0, 5, 20, 45, 400, 1000]))
     def time_passes_and_workers_run(self, seconds: int) -> None:
@@ -192,6 +223,12 @@ class MoneyMachine(RuleBasedStateMachine):
             for out_trade_no, transaction_id in taken:
                 order = s.scalar(select(PaymentOrder).where(PaymentOrder.out_trade_no == out_trade_no))
                 assert order is not None and order.channel_trade_no == transaction_id, out_trade_no
+            # Every note a kiosk stacked is in the books, finished by the patient or not.
+            for order_id, inserted in self.cash_inserted.items():
+                order = s.get(PaymentOrder, order_id)
+                assert order.amount_fen == inserted
+                assert order.state != "paying"
+                assert (order.channel_trade_no is not None) == (inserted > 0)
         self.ledger_adds_up()
         registry.reset()
 
