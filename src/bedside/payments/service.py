@@ -53,7 +53,8 @@ ENTRY_FOR_PURPOSE = {
     Purpose.TOPUP: EntryKind.TOPUP,
     Purpose.SUPPLEMENTARY: EntryKind.SUPPLEMENTARY_PAYMENT,
 }
-AUTH_CODE = re.compile(r"^\d{16,24}$")
+# Wallet payment codes are 16-24 digits; an adapter may say otherwise (insurance numbers).
+AUTH_CODE = r"^\d{16,24}$"
 
 
 class NotificationRejected(DomainError):
@@ -140,7 +141,8 @@ def start_payment(
     adapter = registry.get(channel)
     if trade_type not in adapter.trade_types:
         raise InvalidInput(N_("This payment channel is not available."), code="channel_unavailable")
-    if trade_type in adapter.code_trade_types and not AUTH_CODE.match(auth_code or ""):
+    pattern = getattr(adapter, "code_pattern", AUTH_CODE)
+    if trade_type in adapter.code_trade_types and not re.match(pattern, auth_code or ""):
         raise InvalidInput(
             N_("Scan the payment code shown in the payer's WeChat or Alipay."),
             code="payment_code_invalid",

@@ -236,3 +236,44 @@ def test_surplus_goes_back_newest_first_each_by_its_own_route(stay):
         assert refund.rule == "cash_payment"
         trade = s.scalar(select(SandboxTrade).where(SandboxTrade.out_trade_no == ali.out_trade_no))
         assert (trade.state, trade.refunded_fen) == ("REFUND", 30000)
+
+
+def test_insurance_personal_account_debits_synchronously_and_reverses(stay):
+    insurance_no = stay.patient.resident_id
+    order = _start(
+        stay,
+        "insurance_account",
+        "ACCOUNT",
+        amount=120000,
+        auth_code=insurance_no,
+        purpose="supplementary_payment",
+    )
+    assert order.state == "paid"
+    assert _balance(order.account_id) == 120000
+    # ¥3,000 opening balance: ¥1,200 used, so ¥2,000 more is refused and nothing moves.
+    with pytest.raises(InvalidInput) as err:
+        _start(
+            stay,
+            "insurance_account",
+            "ACCOUNT",
+            amount=200000,
+            auth_code=insurance_no,
+            key="key-ins-02",
+            purpose="supplementary_payment",
+        )
+    assert err.value.code == "payment_declined"
+    assert _balance(order.account_id) == 120000
+    with DATABASE.session() as s:
+        payments.refund_to_origin(s, SYSTEM, order.account_id, 120000, "settlement reversed")
+        assert payments.process_refunds(s) == {"succeeded": 1}
+    assert _order(order).state == "refunded"
+    again = _start(
+        stay,
+        "insurance_account",
+        "ACCOUNT",
+        amount=300000,
+        auth_code=insurance_no,
+        key="key-ins-03",
+        purpose="supplementary_payment",
+    )
+    assert again.state == "paid"  # the reversal put the money back in the personal account

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 10:49:57.507644
+Create Date: 2026-11-23 10:55:33.066897
 
 """
 
@@ -48,6 +48,14 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_records")),
         sa.UniqueConstraint("scope", "key", name=op.f("uq_idempotency_records_scope_key")),
+    )
+    op.create_table(
+        "sandbox_insurance_accounts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("insurance_no", sa.String(length=32), nullable=False),
+        sa.Column("balance_fen", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_insurance_accounts")),
+        sa.UniqueConstraint("insurance_no", name=op.f("uq_sandbox_insurance_accounts_insurance_no")),
     )
     op.create_table(
         "sandbox_keys",
@@ -326,6 +334,7 @@ def downgrade() -> None:
 
     op.drop_table("sandbox_notifications")
     op.drop_table("sandbox_keys")
+    op.drop_table("sandbox_insurance_accounts")
     op.drop_table("idempotency_records")
     with op.batch_alter_table("channel_notifications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_channel_notifications_out_trade_no"))

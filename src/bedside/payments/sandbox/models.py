@@ -65,3 +65,14 @@ class SandboxNotification(Base):
     deliver_at: Mapped[datetime] = mapped_column(index=True)
     delivered_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+
+
+class SandboxInsuranceAccount(Base):
+    """An insured person's medical-insurance personal account (个人账户) at the simulated
+    insurance platform, keyed by the insurance number on the card."""
+
+    __tablename__ = "sandbox_insurance_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    insurance_no: Mapped[str] = mapped_column(String(32), unique=True)
+    balance_fen: Mapped[int]

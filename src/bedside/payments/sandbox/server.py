@@ -17,10 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedside.core.db import utcnow
-from bedside.payments.sandbox import wire_alipay, wire_unionpay, wire_wechat
+from bedside.payments.sandbox import wire_alipay, wire_insurance, wire_unionpay, wire_wechat
 from bedside.payments.sandbox.models import SandboxKeys, SandboxNotification, SandboxRefund, SandboxTrade
 
-WIRES: dict[str, ModuleType] = {"wechat": wire_wechat, "alipay": wire_alipay, "unionpay": wire_unionpay}
+WIRES: dict[str, ModuleType] = {
+    "wechat": wire_wechat,
+    "alipay": wire_alipay,
+    "unionpay": wire_unionpay,
+    "insurance_account": wire_insurance,
+}
 # WeChat's documented notification retry schedule (seconds after the previous attempt); Alipay's
 # is similar in spirit (4m, 10m, 10m, 1h, 2h, 6h, 15h), so one schedule serves the sandbox.
 RETRY_SCHEDULE = (15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600)
@@ -85,7 +90,14 @@ def create(
         session.flush()
     elif trade.amount_fen != amount_fen or trade.channel != channel:
         raise SandboxError("OUT_TRADE_NO_USED")
-    if trade_type in w.CODE_TRADE_TYPES and trade.state == "NOTPAY":
+    if channel == "insurance_account" and trade.state == "NOTPAY":
+        if not auth_code or not w.auth_code_ok(auth_code):
+            raise SandboxError("AUTH_CODE_INVALID")
+        trade.payer = auth_code
+        if not wire_insurance.debit(session, trade):
+            raise SandboxError("INSUFFICIENT_BALANCE")
+        _succeed(session, trade, "normal", 0)
+    elif trade_type in w.CODE_TRADE_TYPES and trade.state == "NOTPAY":
         if not auth_code or not w.auth_code_ok(auth_code):
             raise SandboxError("AUTH_CODE_INVALID")
         trade.payer = auth_code[:4] + "****"
@@ -199,6 +211,8 @@ def refund(
     trade.refunded_fen += amount_fen
     if trade.refunded_fen == trade.amount_fen:
         trade.state = "REFUND"
+    if channel == "insurance_account":
+        wire_insurance.credit(session, trade, amount_fen)
     row = SandboxRefund(
         channel=channel,
         out_refund_no=out_refund_no,

@@ -8,12 +8,19 @@ from bedside.core.db import get_database
 from bedside.payments import registry
 from bedside.payments.channels.alipay import AlipayAdapter, AlipayConfig
 from bedside.payments.channels.base import ChannelDeclined, ChannelError
+from bedside.payments.channels.insurance import InsuranceAccountAdapter
 from bedside.payments.channels.unionpay import UnionPayCardAdapter
 from bedside.payments.channels.wechat import WechatConfig, WechatPayAdapter
 from bedside.payments.sandbox import server, wire_alipay, wire_wechat
 
 # Answers that mean "the channel said no", not "the channel could not be reached".
-DECLINES = {"AUTH_CODE_INVALID", "INVALID_REQUEST", "OUT_TRADE_NO_USED", "CHANNEL_UNKNOWN"}
+DECLINES = {
+    "AUTH_CODE_INVALID",
+    "INVALID_REQUEST",
+    "OUT_TRADE_NO_USED",
+    "CHANNEL_UNKNOWN",
+    "INSUFFICIENT_BALANCE",
+}
 
 
 class SandboxTransport:
@@ -79,3 +86,4 @@ def install_sandbox_adapters() -> None:
     registry.register(WechatPayAdapter(_wechat_config, SandboxTransport("wechat")))
     registry.register(AlipayAdapter(_alipay_config, SandboxTransport("alipay")))
     registry.register(UnionPayCardAdapter(SandboxTransport("unionpay")))
+    registry.register(InsuranceAccountAdapter(SandboxTransport("insurance_account")))
