@@ -43,7 +43,8 @@ def _stay(session, name="孙尚香", phone="13700000003"):  # type: ignore[no-un
     return world, patient, notice
 
 
-def _kiosk_sign_in(session, page, patient):  # type: ignore[no-untyped-def]
+def _register_kiosk(session) -> str:  # type: ignore[no-untyped-def]
+    # Written before the first page opens: the test's own writes must not race the live server.
     _, key = kiosks_service.register(
         session,
         SYSTEM,
@@ -54,6 +55,10 @@ def _kiosk_sign_in(session, page, patient):  # type: ignore[no-untyped-def]
         serial="S-PAY",
         modules=["id_reader", "scanner", "pin_pad", "cash_acceptor", "receipt_printer"],
     )
+    return key
+
+
+def _kiosk_sign_in(page, key, patient):  # type: ignore[no-untyped-def]
     page.goto(f"/kiosk/activate?key={key}")
     page.fill("#key", key)
     page.click("button[type=submit]")
@@ -72,8 +77,9 @@ def _paid(page):  # type: ignore[no-untyped-def]
 
 def test_kiosk_deposit_by_alipay_qr_then_cash_then_card(session, new_page):
     _, patient, notice = _stay(session)
+    key = _register_kiosk(session)
     page = new_page(KIOSK)
-    _kiosk_sign_in(session, page, patient)
+    _kiosk_sign_in(page, key, patient)
     page.locator(f"[data-testid=kiosk-deposit-{notice.id}]").click()
     expect(page.locator("[data-testid=balance]")).to_have_text("¥0.00")
 
@@ -118,8 +124,9 @@ def test_kiosk_deposit_by_alipay_qr_then_cash_then_card(session, new_page):
 
 def test_kiosk_payment_code_waits_for_the_payers_password(session, new_page):
     _, patient, notice = _stay(session, name="周瑜", phone="13700000004")
+    key = _register_kiosk(session)
     page = new_page(KIOSK)
-    _kiosk_sign_in(session, page, patient)
+    _kiosk_sign_in(page, key, patient)
     page.goto(f"/kiosk/deposit/{notice.id}")
     page.locator("[data-testid=method-code]").click()
     page.fill("[data-testid=auth-code]", "12345")
@@ -138,6 +145,8 @@ def test_cashier_refunds_a_surplus_across_two_channels(session, sms, new_page):
     _, patient, notice = _stay(session, name="黄忠", phone="13700000005")
     factories.account_for(session, "13700000005", patient)
     factories.staff(session, "cashier.li", "cashier")
+    key = _register_kiosk(session)
+    session.commit()
 
     # Pay on the phone by WeChat Pay, then top up at the kiosk by Alipay.
     phone = new_page()
@@ -152,7 +161,7 @@ def test_cashier_refunds_a_surplus_across_two_channels(session, sms, new_page):
     phone.locator("[data-testid=sandbox-confirm]").click()
     _paid(phone)
     kiosk = new_page(KIOSK)
-    _kiosk_sign_in(session, kiosk, patient)
+    _kiosk_sign_in(kiosk, key, patient)
     kiosk.goto(f"/kiosk/deposit/{notice.id}")
     kiosk.fill("[data-testid=custom-amount]", "1000")
     kiosk.locator("[data-testid=method-alipay_qr]").click()
