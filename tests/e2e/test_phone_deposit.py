@@ -24,9 +24,12 @@ def _sign_in(page, sms, phone):  # type: ignore[no-untyped-def]
     page.click("button:has-text('登录')")
 
 
-def _pay_in_sandbox(page):  # type: ignore[no-untyped-def]
+def _pay_in_sandbox(page, mode="normal"):  # type: ignore[no-untyped-def]
     page.locator("[data-testid=pay]").click()
     page.locator("[data-testid=sandbox-pay]").click()
+    if mode != "normal":
+        page.locator("summary").click()
+        page.select_option("[data-testid=sandbox-mode]", mode)
     page.locator("[data-testid=sandbox-confirm]").click()
     expect(page.locator("[data-testid=payment-status]")).to_have_attribute(
         "data-state", "paid", timeout=15000
@@ -61,7 +64,8 @@ def test_first_deposit_then_top_up(session, sms, new_page):
     page.get_by_role("link", name="返回预交金").click()
     expect(page.locator("[data-testid=balance]")).to_have_text("¥5,000.00")
     page.fill("#custom", "1234.5")
-    _pay_in_sandbox(page)
+    # The channel never sends this notification: the waiting page asks WeChat itself.
+    _pay_in_sandbox(page, mode="missing")
     page.get_by_role("link", name="返回预交金").click()
     expect(page.locator("[data-testid=balance]")).to_have_text("¥6,234.50")
     expect(page.locator("[data-testid=ledger]")).to_contain_text("充值")

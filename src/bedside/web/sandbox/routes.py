@@ -34,15 +34,25 @@ def pay_page(request: Request, session: DbSession, out_trade_no: str, back: str 
     return render(
         request,
         "sandbox/pay.html",
-        {"trade": _trade(session, out_trade_no), "back": safe_next(back, "/phone/")},
+        {
+            "trade": _trade(session, out_trade_no),
+            "back": safe_next(back, "/phone/"),
+            "modes": server.CHAOS_MODES,
+        },
     )
 
 
 @router.post("/pay/{out_trade_no}")
-def confirm(session: DbSession, out_trade_no: str, back: Annotated[str, Form()] = "/phone/") -> Response:
+def confirm(
+    session: DbSession,
+    out_trade_no: str,
+    back: Annotated[str, Form()] = "/phone/",
+    mode: Annotated[str, Form()] = "normal",
+) -> Response:
     trade = _trade(session, out_trade_no)
     try:
-        server.pay(session, trade.out_trade_no)
+        # The demo user may ask the channel to misbehave as real ones sometimes do.
+        server.pay(session, trade.out_trade_no, mode=mode if mode in server.CHAOS_MODES else "normal")
     except server.SandboxError as exc:
         session.rollback()
         raise Conflict(N_("This order can no longer be paid."), code="sandbox_" + exc.code.lower()) from exc
