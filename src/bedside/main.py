@@ -199,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.patients.api import router as me_api
     from bedside.payments.api import notify_router as payments_notify
     from bedside.payments.api import router as payments_api
+    from bedside.web.console.admission import router as console_admission_router
     from bedside.web.console.money import router as console_money_router
     from bedside.web.console.routes import router as console_router
     from bedside.web.kiosk.money import router as kiosk_money_router
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kiosk_money_router,
         console_router,
         console_money_router,
+        console_admission_router,
         sandbox_router,
         admissions_api,
         me_api,

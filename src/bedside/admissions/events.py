@@ -24,3 +24,46 @@ class AdmissionNoticeCancelled(Event):
     notice_id: int
     patient_id: int
     reason: str
+
+
+@event_type("admissions.bed_requested")
+@dataclass(frozen=True)
+class BedRequested(Event):
+    notice_id: int
+    patient_id: int
+    department_id: int
+
+
+@event_type("admissions.bed_assigned")
+@dataclass(frozen=True)
+class BedAssigned(Event):
+    notice_id: int
+    patient_id: int
+    bed_id: int
+    ward_id: int
+    loan: bool
+
+
+@event_type("admissions.bed_assignment_expired")
+@dataclass(frozen=True)
+class BedAssignmentExpired(Event):
+    notice_id: int
+    patient_id: int
+    bed_id: int
+
+
+@event_type("admissions.registered")
+@dataclass(frozen=True)
+class AdmissionRegistered(Event):
+    notice_id: int
+    patient_id: int
+
+
+@event_type("admissions.admitted")
+@dataclass(frozen=True)
+class PatientAdmitted(Event):
+    notice_id: int
+    patient_id: int
+    bed_id: int
+    ward_id: int
+    inpatient_no: str

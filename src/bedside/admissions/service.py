@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bedside.admissions.events import AdmissionNoticeCancelled, AdmissionNoticeIssued
 from bedside.admissions.models import AdmissionNotice, NoticeTransition
 from bedside.admissions.schemas import NoticeIn
-from bedside.admissions.states import NOTICE_MACHINE, NoticeState
+from bedside.admissions.states import NOTICE_MACHINE, OPEN_STATES, NoticeState
 from bedside.core import audit, events
 from bedside.core.audit import Actor
 from bedside.core.clock import local_today
@@ -42,7 +42,7 @@ def issue(session: Session, actor: Actor, cmd: NoticeIn) -> AdmissionNotice:
         raise InvalidInput(N_("A diagnosis is required."), code="diagnosis_required", field="diagnosis")
     open_notice = session.scalar(
         select(AdmissionNotice.id).where(
-            AdmissionNotice.patient_id == patient.id, AdmissionNotice.state == NoticeState.ISSUED
+            AdmissionNotice.patient_id == patient.id, AdmissionNotice.state.in_(OPEN_STATES)
         )
     )
     if open_notice is not None:
@@ -93,7 +93,11 @@ def cancel(session: Session, actor: Actor, notice_id: int, reason: str) -> Admis
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(N_("Give a reason."), code="reason_required", field="reason")
-    _transition(session, actor, notice, "cancel", reason)
+    transition(session, actor, notice, "cancel", reason)
+    if notice.bed_id is not None:
+        from bedside.admissions import beds
+
+        beds.free_reserved(session, actor, notice.bed_id)
     events.emit(
         session, AdmissionNoticeCancelled(notice_id=notice.id, patient_id=notice.patient_id, reason=reason)
     )
@@ -101,7 +105,7 @@ def cancel(session: Session, actor: Actor, notice_id: int, reason: str) -> Admis
     return notice
 
 
-def _transition(
+def transition(
     session: Session, actor: Actor, notice: AdmissionNotice, action: str, reason: str | None = None
 ) -> None:
     old = NoticeState(notice.state)

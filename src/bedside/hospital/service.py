@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bedside.core import audit, events
@@ -74,6 +74,44 @@ def ward_summaries(session: Session) -> list[WardSummary]:
 def bed_totals(session: Session) -> dict[str, int]:
     rows = session.execute(select(Bed.state, func.count()).group_by(Bed.state))
     return {str(state): n for state, n in rows}
+
+
+def move_bed(session: Session, bed_id: int, action: str, actor: Actor) -> Bed:
+    """Changes a bed's state inside the caller's transaction (no commit). The write is a
+    compare-and-set on the state it was read in, so of two staff acting on one bed at once
+    exactly one succeeds and the other gets a clear refusal, on SQLite and PostgreSQL alike."""
+    bed = session.get(Bed, bed_id)
+    if bed is None:
+        raise NotFound(N_("Bed not found."), code="bed_not_found")
+    session.refresh(bed)
+    old = BedState(bed.state)
+    try:
+        new = BED_MACHINE.next_state(old, action)
+    except InvalidTransition as exc:
+        raise Conflict(
+            N_("This bed is no longer available. Choose another bed."),
+            code="bed_unavailable",
+            params={"state": old.value, "action": action},
+        ) from exc
+    changed = session.execute(
+        update(Bed)
+        .where(Bed.id == bed_id, Bed.state == old, Bed.version == bed.version)
+        .values(state=new, state_changed_at=utcnow(), version=Bed.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(N_("This bed is no longer available. Choose another bed."), code="bed_unavailable")
+    session.refresh(bed)
+    audit.record(session, actor, f"bed.{action}", "bed", bed.id, old=old.value, new=new.value)
+    events.emit(session, BedStateChanged(bed_id=bed.id, ward_id=bed.ward_id, old_state=old, new_state=new))
+    return bed
+
+
+def get_bed(session: Session, bed_id: int) -> Bed:
+    bed = session.get(Bed, bed_id)
+    if bed is None:
+        raise NotFound(N_("Bed not found."), code="bed_not_found")
+    return bed
 
 
 def change_bed_state(session: Session, bed_id: int, action: str, actor: Actor) -> Bed:

@@ -7,7 +7,14 @@ from sqlalchemy.orm import Session
 
 from bedside.accounts.models import AccountPatient
 from bedside.admissions import service as admissions_service
-from bedside.admissions.events import AdmissionNoticeCancelled, AdmissionNoticeIssued
+from bedside.admissions.events import (
+    AdmissionNoticeCancelled,
+    AdmissionNoticeIssued,
+    AdmissionRegistered,
+    BedAssigned,
+    BedAssignmentExpired,
+    PatientAdmitted,
+)
 from bedside.core.events import subscribe
 from bedside.core.money import format_yuan
 from bedside.deposits import service as deposits_service
@@ -17,6 +24,7 @@ from bedside.notifications import service
 from bedside.patients import service as patients_service
 from bedside.payments import service as payments_service
 from bedside.payments.events import PaymentCredited, RefundFinished
+from bedside.settings import get_settings
 from bedside.staff import service as staff_service
 
 # Channel names as message parameters; a `_en` twin is used when the reader's locale is English.
@@ -135,4 +143,68 @@ def refund_finished(session: Session, event: RefundFinished) -> None:
         params=params,
         dedupe_key=f"refund_finished:{event.refund_id}",
         patient_id=event.patient_id,
+    )
+
+
+def _bed_params(session: Session, patient_id: int, bed_id: int) -> dict[str, str]:
+    bed = hospital_service.get_bed(session, bed_id)
+    ward = hospital_service.get_ward(session, bed.ward_id)
+    return {"patient": patients_service.get(session, patient_id).name, "bed": bed.code, "ward": ward.name}
+
+
+@subscribe(BedAssigned)
+def bed_assigned(session: Session, event: BedAssigned) -> None:
+    notice = admissions_service.get(session, event.notice_id)
+    params = _bed_params(session, event.patient_id, event.bed_id)
+    until = notice.assignment_expires_at
+    params["until"] = until.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M") if until else "-"
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="bed_assigned",
+        params=params,
+        dedupe_key=f"bed_assigned:{event.notice_id}:{event.bed_id}:{notice.assigned_at}",
+        patient_id=event.patient_id,
+        link=f"/phone/notices/{event.notice_id}",
+    )
+
+
+@subscribe(BedAssignmentExpired)
+def bed_expired(session: Session, event: BedAssignmentExpired) -> None:
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="bed_expired",
+        params={"patient": patients_service.get(session, event.patient_id).name},
+        dedupe_key=f"bed_expired:{event.notice_id}:{event.bed_id}",
+        patient_id=event.patient_id,
+        link=f"/phone/notices/{event.notice_id}",
+    )
+
+
+@subscribe(AdmissionRegistered)
+def registered(session: Session, event: AdmissionRegistered) -> None:
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="admission_registered",
+        params={"patient": patients_service.get(session, event.patient_id).name},
+        dedupe_key=f"registered:{event.notice_id}",
+        patient_id=event.patient_id,
+        link=f"/phone/deposit/{event.notice_id}",
+    )
+
+
+@subscribe(PatientAdmitted)
+def admitted(session: Session, event: PatientAdmitted) -> None:
+    params = _bed_params(session, event.patient_id, event.bed_id)
+    params["inpatient_no"] = event.inpatient_no
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="admitted",
+        params=params,
+        dedupe_key=f"admitted:{event.notice_id}",
+        patient_id=event.patient_id,
+        link=f"/phone/notices/{event.notice_id}",
     )

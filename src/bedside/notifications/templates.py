@@ -28,4 +28,32 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         N_("Refund sent"),
         N_("%(patient)s: %(amount)s was refunded to your %(channel)s."),
     ),
+    "bed_assigned": (
+        N_("Your bed is ready"),
+        N_(
+            "%(patient)s: bed %(bed)s in %(ward)s is reserved until %(until)s. Next step: complete "
+            "admission on your phone, then pay the deposit and print the wristband."
+        ),
+    ),
+    "bed_expired": (
+        N_("Bed reservation expired"),
+        N_(
+            "%(patient)s: the reserved bed was not taken up in time and went back to the pool. "
+            "You are back in the queue."
+        ),
+    ),
+    "admission_registered": (
+        N_("Admission registered"),
+        N_(
+            "%(patient)s: your admission details are complete. Next step: pay the deposit and print "
+            "the wristband at a kiosk or the ward."
+        ),
+    ),
+    "admitted": (
+        N_("Admitted"),
+        N_(
+            "%(patient)s: admitted, inpatient number %(inpatient_no)s, bed %(bed)s in %(ward)s. "
+            "Please go to the ward."
+        ),
+    ),
 }

@@ -5,7 +5,37 @@ from __future__ import annotations
 from bedside.core.i18n import N_
 
 LABELS: dict[str, dict[str, str]] = {
-    "notice_state": {"issued": N_("Issued"), "cancelled": N_("Cancelled")},
+    "notice_state": {
+        "issued": N_("Issued"),
+        "bed_requested": N_("Waiting for a bed"),
+        "bed_assigned": N_("Bed assigned"),
+        "registered": N_("Registered"),
+        "admitted": N_("Admitted"),
+        "cancelled": N_("Cancelled"),
+    },
+    "room_preference": {"any": N_("No preference"), "shared": N_("Shared room"), "single": N_("Single room")},
+    "room_gender": {"M": N_("Men's room"), "F": N_("Women's room"), "X": N_("Mixed room")},
+    "insurance_type": {
+        "self_pay": N_("Self-pay"),
+        "employee": N_("Employee medical insurance"),
+        "resident": N_("Resident medical insurance"),
+        "out_of_region": N_("Out-of-region insurance"),
+        "commercial": N_("Commercial insurance"),
+    },
+    "marital_status": {
+        "single": N_("Single"),
+        "married": N_("Married"),
+        "divorced": N_("Divorced"),
+        "widowed": N_("Widowed"),
+        "other": N_("Other"),
+    },
+    "contact_relation": {
+        "spouse": N_("Spouse"),
+        "parent": N_("Parent"),
+        "child": N_("Child"),
+        "sibling": N_("Sibling"),
+        "other": N_("Other"),
+    },
     "admission_kind": {"elective": N_("Elective"), "emergency": N_("Emergency")},
     "priority": {"routine": N_("Routine"), "urgent": N_("Urgent")},
     "relation": {

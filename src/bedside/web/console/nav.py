@@ -30,6 +30,14 @@ NAV: tuple[NavItem, ...] = (
         N_("Wards and beds"),
         frozenset({Role.ADMISSION_CENTER, Role.NURSE, Role.ADMIN, Role.MANAGER, Role.DOCTOR}),
     ),
+    NavItem(
+        "/console/beds",
+        N_("Bed board"),
+        frozenset({Role.ADMISSION_CENTER, Role.NURSE, Role.MANAGER, Role.ADMIN}),
+    ),
+    NavItem(
+        "/console/ward-admissions", N_("Expected admissions"), frozenset({Role.NURSE, Role.ADMISSION_CENTER})
+    ),
     NavItem("/console/deposits", N_("Deposit accounts"), frozenset({Role.CASHIER})),
     NavItem("/console/refunds", N_("Refunds"), frozenset({Role.CASHIER})),
     NavItem("/console/kiosks", N_("Kiosks"), frozenset({Role.ADMIN, Role.OPS_ENGINEER})),

@@ -1,0 +1,158 @@
+"""Console pages of the admission prep center (bed board, queue, assignment) and of the ward
+nurse (today's expected admissions with their readiness, confirming arrival)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from starlette.responses import Response
+
+from bedside.admissions import beds as beds_service
+from bedside.admissions import stay as stay_service
+from bedside.admissions.models import AdmissionNotice
+from bedside.admissions.states import NoticeState
+from bedside.core.clock import local_today
+from bedside.core.errors import DomainError, InvalidInput
+from bedside.core.i18n import N_
+from bedside.hospital import service as hospital_service
+from bedside.hospital.models import Ward
+from bedside.hospital.states import BedState
+from bedside.patients import service as patients_service
+from bedside.staff.roles import Role
+from bedside.web import security
+from bedside.web.console.routes import _chrome, page
+from bedside.web.deps import DbSession, IdPath, StaffContext, staff_with
+from bedside.web.forms import form_error
+
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
+AdmissionCenter = Annotated[StaffContext, staff_with(Role.ADMISSION_CENTER)]
+BoardViewer = Annotated[StaffContext, staff_with(Role.ADMISSION_CENTER, Role.NURSE, Role.MANAGER, Role.ADMIN)]
+Nurse = Annotated[StaffContext, staff_with(Role.NURSE, Role.ADMISSION_CENTER)]
+BED_ACTIONS = ("finish_cleaning", "close", "reopen", "isolate", "end_isolation")
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+def _board_ctx(session: DbSession, request: Request) -> dict[str, Any]:
+    q = request.query_params
+    departments = hospital_service.list_departments(session)
+    department_id = _int(q.get("department")) or (departments[0].id if departments else None)
+    gender = q.get("gender") if q.get("gender") in ("M", "F", "X") else None
+    state = q.get("state") if q.get("state") in {s.value for s in BedState} else None
+    ward_id = _int(q.get("ward"))
+    board = beds_service.board(
+        session, department_id=None if ward_id else department_id, ward_id=ward_id, gender=gender, state=state
+    )
+    free_here = [b for b in beds_service.board(session, department_id=department_id, state="free")]
+    free_elsewhere = [
+        b
+        for b in beds_service.board(session, state="free")
+        if department_id and b.ward.department_id != department_id
+    ]
+    return {
+        "departments": departments,
+        "department_id": department_id,
+        "wards": list(session.scalars(select(Ward).order_by(Ward.code))),
+        "filters": {"gender": gender, "state": state, "ward": ward_id},
+        "board": board,
+        "queue": beds_service.queue(session, department_id) if department_id else [],
+        "emergencies": list(
+            session.scalars(
+                select(AdmissionNotice).where(
+                    AdmissionNotice.state == NoticeState.ISSUED,
+                    AdmissionNotice.kind == "emergency",
+                    AdmissionNotice.department_id == department_id,
+                )
+            )
+        ),
+        "free_here": free_here,
+        "free_elsewhere": free_elsewhere,
+        "load": {w.id: beds_service.ward_load(session, w.id) for w in session.scalars(select(Ward))},
+        "states": [s.value for s in BedState],
+    }
+
+
+@router.get("/beds")
+def bed_board(request: Request, session: DbSession, me: BoardViewer) -> Response:
+    return page(request, me, "console/bed_board.html", _board_ctx(session, request))
+
+
+@router.post("/beds/assign")
+def assign(
+    request: Request,
+    session: DbSession,
+    me: AdmissionCenter,
+    notice_id: Annotated[int, Form(gt=0, le=2**31 - 1)],
+    bed_id: Annotated[str, Form()] = "",
+    lend: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        bed = _int(bed_id)
+        if bed is None:
+            raise InvalidInput(N_("Choose a bed."), code="bed_required", field="bed_id")
+        notice = beds_service.assign(session, me.actor, notice_id, bed, lend=lend == "1")
+    except DomainError as exc:
+        session.rollback()
+        ctx = {**_board_ctx(session, request), **_chrome(request, me)}
+        return form_error(request, "console/bed_board.html", ctx, exc)
+    return RedirectResponse(
+        f"/console/beds?department={notice.department_id}&assigned={notice.id}", status_code=303
+    )
+
+
+@router.post("/stays/{notice_id}/release")
+def release(session: DbSession, me: AdmissionCenter, notice_id: IdPath) -> Response:
+    notice = beds_service.release(session, me.actor, notice_id)
+    return RedirectResponse(f"/console/beds?department={notice.department_id}", status_code=303)
+
+
+@router.post("/beds/{bed_id}/state")
+def bed_state(session: DbSession, me: Nurse, bed_id: IdPath, action: Annotated[str, Form()] = "") -> Response:
+    if action not in BED_ACTIONS:
+        raise InvalidInput(N_("Unknown bed action."), code="invalid_bed_action")
+    bed = hospital_service.move_bed(session, bed_id, action, me.actor)
+    session.commit()
+    ward = hospital_service.get_ward(session, bed.ward_id)
+    return RedirectResponse(f"/console/beds?department={ward.department_id}", status_code=303)
+
+
+@router.get("/ward-admissions")
+def ward_admissions(request: Request, session: DbSession, me: Nurse) -> Response:
+    today = local_today()
+    ward_id = _int(request.query_params.get("ward"))
+    stmt = select(AdmissionNotice).where(
+        AdmissionNotice.state.in_([NoticeState.BED_ASSIGNED, NoticeState.REGISTERED, NoticeState.ADMITTED]),
+        AdmissionNotice.expected_date <= today + timedelta(days=1),
+        AdmissionNotice.arrived_at.is_(None),
+    )
+    if ward_id:
+        stmt = stmt.where(AdmissionNotice.ward_id == ward_id)
+    rows = []
+    for n in session.scalars(stmt.order_by(AdmissionNotice.expected_date, AdmissionNotice.id)):
+        rows.append(
+            {
+                "notice": n,
+                "patient": patients_service.get(session, n.patient_id),
+                "ready": stay_service.readiness(session, n),
+                "bed": hospital_service.get_bed(session, n.bed_id) if n.bed_id else None,
+            }
+        )
+    session.commit()
+    return page(
+        request,
+        me,
+        "console/ward_admissions.html",
+        {"rows": rows, "wards": list(session.scalars(select(Ward).order_by(Ward.code))), "ward_id": ward_id},
+    )
+
+
+@router.post("/stays/{notice_id}/arrived")
+def arrived(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
+    stay_service.confirm_arrival(session, me.actor, notice_id)
+    return RedirectResponse("/console/ward-admissions", status_code=303)
