@@ -204,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.web.console.routes import router as console_router
     from bedside.web.kiosk.money import router as kiosk_money_router
     from bedside.web.kiosk.routes import router as kiosk_router
+    from bedside.web.phone.admission import router as phone_admission_router
     from bedside.web.phone.money import router as phone_money_router
     from bedside.web.phone.routes import router as phone_router
     from bedside.web.sandbox.routes import router as sandbox_router
@@ -214,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         shared_router,
         phone_router,
         phone_money_router,
+        phone_admission_router,
         kiosk_router,
         kiosk_money_router,
         console_router,

@@ -18,6 +18,10 @@ class NoticeView:
     state: str
     department: str
     expected_date: date
+    ready_to_register: bool = False  # details, insurance and health questions done
+    deposit_paid: bool = False  # the first deposit covers the department's minimum
+    ward: str = ""
+    bed: str = ""
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,10 @@ class Snapshot:
     notices: tuple[NoticeView, ...] = field(default_factory=tuple)
 
     def open_notice(self) -> NoticeView | None:
-        return next((n for n in self.notices if n.state == "issued"), None)
+        return self.in_state("issued")
+
+    def in_state(self, *states: str) -> NoticeView | None:
+        return next((n for n in self.notices if n.state in states), None)
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,89 @@ def _request_bed(s: Snapshot) -> NextStep | None:
     )
 
 
-ADMISSION_JOURNEY: tuple[Callable[[Snapshot], NextStep | None], ...] = (_request_bed,)
+def _complete_admission(s: Snapshot) -> NextStep | None:
+    notice = s.in_state("bed_assigned")
+    if notice is None:
+        return None
+    return NextStep(
+        code="complete_admission",
+        title=N_("Your bed is ready: complete admission"),
+        reason=N_(
+            "Bed %(bed)s in %(ward)s is reserved for you. Fill in the admission details and health questions."
+        ),
+        action=N_("Complete admission"),
+        url=f"/phone/notices/{notice.id}",
+        params={"bed": notice.bed, "ward": notice.ward},
+    )
+
+
+def _pay_deposit(s: Snapshot) -> NextStep | None:
+    notice = s.in_state("registered")
+    if notice is None or notice.deposit_paid:
+        return None
+    return NextStep(
+        code="pay_deposit",
+        title=N_("Next step: pay the deposit"),
+        reason=N_("Your admission is registered. Pay the first deposit, then print the wristband."),
+        action=N_("Pay the deposit"),
+        url=f"/phone/deposit/{notice.id}",
+    )
+
+
+def _print_wristband(s: Snapshot) -> NextStep | None:
+    notice = s.in_state("registered")
+    if notice is None:
+        return None
+    return NextStep(
+        code="print_wristband",
+        title=N_("Next step: print your wristband"),
+        reason=N_(
+            "Deposit paid. At any kiosk or the ward nurse station, sign in with your resident ID card "
+            "and print the wristband."
+        ),
+        action=None,
+        url=f"/phone/notices/{notice.id}",
+    )
+
+
+def _wait_for_bed(s: Snapshot) -> NextStep | None:
+    notice = s.in_state("bed_requested")
+    if notice is None:
+        return None
+    return NextStep(
+        code="wait_for_bed",
+        title=N_("Waiting for a bed"),
+        reason=N_(
+            "We will tell you as soon as a bed is ready. Meanwhile you can fill in the admission details."
+        ),
+        action=N_("Admission details"),
+        url=f"/phone/notices/{notice.id}",
+    )
+
+
+def _go_to_ward(s: Snapshot) -> NextStep | None:
+    notice = s.in_state("admitted")
+    if notice is None:
+        return None
+    return NextStep(
+        code="go_to_ward",
+        title=N_("Admitted: please go to the ward"),
+        reason=N_("Bed %(bed)s in %(ward)s is waiting for you."),
+        action=None,
+        url=f"/phone/notices/{notice.id}",
+        params={"bed": notice.bed, "ward": notice.ward},
+    )
+
+
+# Checked in order: the first rule that applies is the next step.
+ADMISSION_JOURNEY: tuple[Callable[[Snapshot], NextStep | None], ...] = (
+    _complete_admission,
+    _pay_deposit,
+    _print_wristband,
+    _request_bed,
+    _wait_for_bed,
+    _go_to_ward,
+)
 
 NOTHING_TO_DO = NextStep(
     code="none",

@@ -19,7 +19,7 @@ from bedside.notifications import service as notifications_service
 from bedside.patients import service as patients_service
 from bedside.settings import get_settings
 from bedside.web import cookies, security
-from bedside.web.deps import PHONE_COOKIE, AccountUser, DbSession, IdPath, IdQuery
+from bedside.web.deps import PHONE_COOKIE, AccountUser, DbSession, IdQuery
 from bedside.web.forms import form_error
 from bedside.web.rendering import locale_of, render
 from bedside.web.shared_routes import safe_next
@@ -150,23 +150,6 @@ def add_patient(
 def _demo_consent_code(session: DbSession, resident_id: str) -> str | None:
     patient = patients_service.by_resident_id(session, resident_id.strip())
     return _demo_code(patient.phone) if patient and patient.phone else None
-
-
-@router.get("/notices/{notice_id}")
-def notice_detail(request: Request, session: DbSession, me: AccountUser, notice_id: IdPath) -> Response:
-    ids = accounts_service.patient_ids_of(session, me.account.id)
-    notice = admissions_service.get_for_patients(session, notice_id, ids)
-    patient = accounts_service.require_patient(session, me.actor, notice.patient_id)
-    return render(
-        request,
-        "phone/notice.html",
-        {
-            "me": me,
-            "notice": notice,
-            "patient": patient,
-            "department": hospital_service.get_department(session, notice.department_id),
-        },
-    )
 
 
 @router.get("/inbox")
