@@ -339,7 +339,7 @@ def _qr_modules_reserved(data: str) -> int:
     # Automatic input may pick byte mode where an optimising encoder picks alphanumeric; room
     # for the bigger of the two keeps the symbol clear of its neighbours either way.
     byte = segno.make_qr(data, error="q", boost_error=False, mode="byte")
-    return max(qr_symbol(data).symbol_size(border=0)[0], byte.symbol_size(border=0)[0])
+    return max(int(qr.symbol_size(border=0)[0]) for qr in (qr_symbol(data), byte))
 
 
 class _Band:

@@ -13,6 +13,7 @@ LABELS: dict[str, dict[str, str]] = {
         "admitted": N_("Admitted"),
         "cancelled": N_("Cancelled"),
     },
+    "assessment": {"morse_fall": N_("Fall risk"), "padua_vte": N_("Thrombosis (VTE) risk")},
     "room_preference": {"any": N_("No preference"), "shared": N_("Shared room"), "single": N_("Single room")},
     "room_gender": {"M": N_("Men's room"), "F": N_("Women's room"), "X": N_("Mixed room")},
     "insurance_type": {

@@ -12,12 +12,14 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from bedside.admissions import beds as beds_service
+from bedside.admissions import service as admissions_service
 from bedside.admissions import stay as stay_service
 from bedside.admissions.models import AdmissionNotice
 from bedside.admissions.states import NoticeState
 from bedside.core.clock import local_today
 from bedside.core.errors import DomainError, InvalidInput
 from bedside.core.i18n import N_
+from bedside.documents import wristband as wristband_doc
 from bedside.hospital import service as hospital_service
 from bedside.hospital.models import Ward
 from bedside.hospital.states import BedState
@@ -27,6 +29,7 @@ from bedside.web import security
 from bedside.web.console.routes import _chrome, page
 from bedside.web.deps import DbSession, IdPath, StaffContext, staff_with
 from bedside.web.forms import form_error
+from bedside.web.wristbands import wristband_for
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 AdmissionCenter = Annotated[StaffContext, staff_with(Role.ADMISSION_CENTER)]
@@ -156,3 +159,22 @@ def ward_admissions(request: Request, session: DbSession, me: Nurse) -> Response
 def arrived(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
     stay_service.confirm_arrival(session, me.actor, notice_id)
     return RedirectResponse("/console/ward-admissions", status_code=303)
+
+
+@router.post("/stays/{notice_id}/admit")
+def admit_at_ward(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
+    """The ward can finish what a kiosk would: admission and the wristband."""
+    stay_service.admit(session, me.actor, notice_id)
+    return RedirectResponse(f"/console/ward-admissions?admitted={notice_id}", status_code=303)
+
+
+@router.get("/stays/{notice_id}/wristband.zpl")
+def wristband_zpl(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
+    band = wristband_for(session, admissions_service.get(session, notice_id))
+    return Response(wristband_doc.wristband_zpl(band), media_type="text/plain; charset=utf-8")
+
+
+@router.get("/stays/{notice_id}/wristband.png")
+def wristband_png(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
+    band = wristband_for(session, admissions_service.get(session, notice_id))
+    return Response(wristband_doc.wristband_preview_png(band), media_type="image/png")
