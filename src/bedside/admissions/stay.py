@@ -162,6 +162,7 @@ def save_details(session: Session, actor: Actor, notice_id: int, data: DetailsIn
         session, actor, "admission.details", "admission_notice", notice.id, patient_id=notice.patient_id
     )
     session.commit()
+    try_register(session, actor, notice.id)
     return row
 
 

@@ -249,3 +249,22 @@ def test_bed_states_only_through_the_machine(adm):
     with DATABASE.session() as s:
         other = s.scalar(select(AdmissionNotice).where(AdmissionNotice.id == adm.notice.id))
         assert other.bed_id == adm.world.beds[0].id
+
+
+def test_registration_happens_when_the_last_piece_arrives_after_the_bed(adm):
+    with DATABASE.session() as s:
+        stay.request_bed(s, adm.me, adm.notice.id, None, "any")
+        beds.assign(s, adm.clerk, adm.notice.id, adm.world.beds[0].id)
+    assert _reload(adm.notice.id).state == "bed_assigned"
+    with DATABASE.session() as s:
+        stay.choose_insurance(s, adm.me, adm.notice.id, "resident", None)
+        stay.save_assessment(s, adm.me, adm.notice.id, "morse_fall", MORSE_PATIENT)
+        stay.save_assessment(
+            s, adm.me, adm.notice.id, "padua_vte", PADUA_PATIENT, height_cm=160, weight_kg=80
+        )
+    assert _reload(adm.notice.id).state == "bed_assigned"
+    with DATABASE.session() as s:
+        stay.save_details(s, adm.me, adm.notice.id, stay.DetailsIn(**DETAILS))
+    assert _reload(adm.notice.id).state == "registered"
+    with DATABASE.session() as s:
+        assert stay.readiness(s, s.get(AdmissionNotice, adm.notice.id)).flags == ("morse_fall",)
