@@ -134,11 +134,13 @@ def worker(poll: float = 2.0) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    from bedside.payments.worker import run_once as payments_once
+    from bedside import timers
 
-    console.print("worker running: outbox, payment queries and timeouts, refunds")
+    console.print("worker running: outbox, payment queries and timeouts, refunds, bed assignments")
+    last_day = None
     while not stopping:
-        payments_once(database.session_factory)
+        timers.run_once(database.session_factory)
+        last_day = timers.daily(database.session_factory, last_day)
         if not dispatch_pending(database.session_factory):
             time.sleep(poll)
 

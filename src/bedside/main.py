@@ -175,9 +175,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         loops: list[Any] = []
         if settings.dispatch_in_process:
-            from bedside.payments.worker import PaymentsLoop
+            from bedside.timers import TimersLoop
 
-            loops = [OutboxLoop(database.session_factory), PaymentsLoop(database.session_factory)]
+            loops = [OutboxLoop(database.session_factory), TimersLoop(database.session_factory)]
         for loop in loops:
             loop.start()
         try:

@@ -171,8 +171,15 @@ def details(session: Session, notice_id: int) -> AdmissionDetails | None:
 
 
 def choose_insurance(
-    session: Session, actor: Actor, notice_id: int, insurance_type: str, insurance_no: str | None
+    session: Session,
+    actor: Actor,
+    notice_id: int,
+    insurance_type: str,
+    insurance_no: str | None,
+    *,
+    commit: bool = True,
 ) -> AdmissionNotice:
+    """`commit=False` lets a caller save it together with the details, all or nothing."""
     notice = notices.get(session, notice_id)
     _editable(notice)
     if insurance_type not in {t.value for t in InsuranceType}:
@@ -199,8 +206,9 @@ def choose_insurance(
         patient_id=notice.patient_id,
         insurance_type=insurance_type,
     )
-    session.commit()
-    try_register(session, actor, notice.id)
+    if commit:
+        session.commit()
+        try_register(session, actor, notice.id)
     return notice
 
 
@@ -390,6 +398,10 @@ def admit(session: Session, actor: Actor, notice_id: int) -> AdmissionNotice:
         hospital_service.move_bed(session, notice.bed_id, "occupy", actor)
         notice.inpatient_no = _next_inpatient_no(session)
         notice.admitted_at = utcnow()
+        # The inpatient number becomes a sign-in credential (kiosk: number + last 6 of the ID).
+        patients_service.add_credential(
+            session, actor, notice.patient_id, "inpatient_no", notice.inpatient_no, commit=False
+        )
         notice.assignment_expires_at = None
         events.emit(
             session,

@@ -3,8 +3,6 @@ refund sending. Run in process for the demo, or by `bedside worker`."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,9 +11,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bedside.core.clock import local_today
 from bedside.payments import cash, service
 from bedside.payments.sandbox import server as sandbox
-from bedside.settings import get_settings
-
-log = logging.getLogger(__name__)
 
 
 def deliver_in_process(factory: sessionmaker[Session]) -> sandbox.Deliver:
@@ -50,31 +45,3 @@ def run_once(factory: sessionmaker[Session]) -> None:
         service.process_refunds(session)
     with factory() as session:
         cash.finish_abandoned(session)
-
-
-class PaymentsLoop:
-    def __init__(self, factory: sessionmaker[Session], every: float = 1.0) -> None:
-        self.factory = factory
-        self.every = every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="payments", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        bills_day = None
-        while not self._stop.wait(self.every):
-            try:
-                run_once(self.factory)
-                if bills_day != local_today():
-                    write_due_bills(self.factory, get_settings().sandbox_bills_dir)
-                    bills_day = local_today()
-            except Exception:  # noqa: BLE001 - keep the loop alive; work stays pending
-                log.exception("payments loop failed")

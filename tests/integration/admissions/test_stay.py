@@ -19,6 +19,7 @@ from bedside.core.errors import Conflict, InvalidInput
 from bedside.deposits import service as deposits
 from bedside.deposits.models import EntryKind
 from bedside.hospital.models import Bed, Room, Ward
+from bedside.patients import service as patients_service
 from tests import factories
 from tests.conftest import DATABASE
 from tests.integration.admissions.conftest import DETAILS, MORSE_PATIENT, PADUA_PATIENT
@@ -73,6 +74,9 @@ def test_whole_stay_from_notice_to_admitted(adm):
         admitted = stay.admit(s, adm.me, adm.notice.id)
         assert admitted.inpatient_no.startswith("ZY") and len(admitted.inpatient_no) == 12
         assert stay.admit(s, adm.me, adm.notice.id).inpatient_no == admitted.inpatient_no  # twice: same
+        # The inpatient number signs the patient in at a kiosk from now on.
+        found = patients_service.find_by_credential(s, "inpatient_no", admitted.inpatient_no)
+        assert found is not None and found.id == adm.patient.id
         flags = stay.readiness(s, admitted).flags
     assert flags == ("morse_fall",)  # 25 + 15 + 30 = 70 points: high fall risk flags the ward
     assert _bed_state(bed.id) == "occupied"

@@ -15,7 +15,7 @@ from bedside.admissions import beds as beds_service
 from bedside.admissions import service as admissions_service
 from bedside.admissions import stay as stay_service
 from bedside.admissions.models import AdmissionNotice
-from bedside.admissions.states import NoticeState
+from bedside.admissions.states import OPEN_STATES, NoticeState
 from bedside.core.clock import local_today
 from bedside.core.errors import DomainError, InvalidInput
 from bedside.core.i18n import N_
@@ -178,3 +178,22 @@ def wristband_zpl(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
 def wristband_png(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
     band = wristband_for(session, admissions_service.get(session, notice_id))
     return Response(wristband_doc.wristband_preview_png(band), media_type="image/png")
+
+
+@router.get("/window-cases")
+def window_cases(request: Request, session: DbSession, me: AdmissionCenter) -> Response:
+    """Stays self-service cannot finish, with the reason: the staffed window's work queue."""
+    rows = []
+    open_stays = session.scalars(
+        select(AdmissionNotice)
+        .where(AdmissionNotice.state.in_([s.value for s in OPEN_STATES]))
+        .order_by(AdmissionNotice.expected_date, AdmissionNotice.id)
+    )
+    for n in open_stays:
+        found = stay_service.blockers(session, n)
+        if found:
+            rows.append(
+                {"notice": n, "patient": patients_service.get(session, n.patient_id), "blockers": found}
+            )
+    session.commit()
+    return page(request, me, "console/window_cases.html", {"rows": rows})

@@ -139,7 +139,12 @@ async def save_details(request: Request, session: DbSession, me: AccountUser, no
                 N_("Please fill in every field."), code="details_incomplete", field=field
             ) from exc
         stay_service.choose_insurance(
-            session, me.actor, notice_id, form.get("insurance_type", ""), form.get("insurance_no") or None
+            session,
+            me.actor,
+            notice_id,
+            form.get("insurance_type", ""),
+            form.get("insurance_no") or None,
+            commit=False,  # committed with the details below, or not at all
         )
         stay_service.save_details(session, me.actor, notice_id, data)
     except DomainError as exc:
