@@ -194,18 +194,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     from bedside.admissions.api import router as admissions_api
+    from bedside.integrations.api import router as his_api
     from bedside.kiosks.api import router as kiosks_api
     from bedside.ops import router as ops_router
     from bedside.patients.api import router as me_api
     from bedside.payments.api import notify_router as payments_notify
     from bedside.payments.api import router as payments_api
     from bedside.web.console.admission import router as console_admission_router
+    from bedside.web.console.discharge import router as console_discharge_router
     from bedside.web.console.money import router as console_money_router
     from bedside.web.console.routes import router as console_router
     from bedside.web.kiosk.admission import router as kiosk_admission_router
     from bedside.web.kiosk.money import router as kiosk_money_router
     from bedside.web.kiosk.routes import router as kiosk_router
     from bedside.web.phone.admission import router as phone_admission_router
+    from bedside.web.phone.discharge import router as phone_discharge_router
     from bedside.web.phone.money import router as phone_money_router
     from bedside.web.phone.routes import router as phone_router
     from bedside.web.sandbox.routes import router as sandbox_router
@@ -217,18 +220,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         phone_router,
         phone_money_router,
         phone_admission_router,
+        phone_discharge_router,
         kiosk_router,
         kiosk_money_router,
         kiosk_admission_router,
         console_router,
         console_money_router,
         console_admission_router,
+        console_discharge_router,
         sandbox_router,
         admissions_api,
         me_api,
         kiosks_api,
         payments_api,
         payments_notify,
+        his_api,
     ):
         app.include_router(router)
     return app

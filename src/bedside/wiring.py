@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from bedside.accounts import models as _accounts  # noqa: F401
 from bedside.admissions import models as _admissions  # noqa: F401
+from bedside.charges import models as _charges  # noqa: F401
 from bedside.core import audit as _audit  # noqa: F401
 from bedside.core import auth as _auth  # noqa: F401
 from bedside.core import events as _events  # noqa: F401
 from bedside.deposits import models as _deposits  # noqa: F401
+from bedside.discharge import models as _discharge  # noqa: F401
 from bedside.hospital import models as _hospital  # noqa: F401
+from bedside.integrations import models as _integrations  # noqa: F401
 from bedside.kiosks import models as _kiosks  # noqa: F401
 from bedside.notifications import handlers as _notification_handlers  # noqa: F401
 from bedside.notifications import models as _notifications  # noqa: F401

@@ -28,7 +28,9 @@ ENTRY_SIGN: dict[str, int] = {
     EntryKind.TOPUP: 1,
     EntryKind.SUPPLEMENTARY_PAYMENT: 1,
     EntryKind.CHARGE: -1,
-    EntryKind.SETTLEMENT: -1,
+    # Charges are posted line by line; at settlement what the insurance pays (pooled fund and
+    # personal account) comes back to the stay, leaving the refund or the amount still due.
+    EntryKind.SETTLEMENT: 1,
     EntryKind.REFUND: -1,
 }
 

@@ -19,6 +19,9 @@ from bedside.core.events import subscribe
 from bedside.core.money import format_yuan
 from bedside.deposits import service as deposits_service
 from bedside.deposits.events import LowBalance
+from bedside.discharge import service as discharge_service
+from bedside.discharge.events import Discharged, DischargeOrdered, ReadyToSettle, Settled
+from bedside.discharge.models import Discharge
 from bedside.hospital import service as hospital_service
 from bedside.notifications import service
 from bedside.patients import service as patients_service
@@ -207,4 +210,72 @@ def admitted(session: Session, event: PatientAdmitted) -> None:
         dedupe_key=f"admitted:{event.notice_id}",
         patient_id=event.patient_id,
         link=f"/phone/notices/{event.notice_id}",
+    )
+
+
+def _discharge(session: Session, notice_id: int) -> Discharge:
+    return discharge_service.get(session, notice_id)
+
+
+@subscribe(DischargeOrdered)
+def discharge_ordered(session: Session, event: DischargeOrdered) -> None:
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="discharge_ordered",
+        params={"patient": patients_service.get(session, event.patient_id).name},
+        # A revoked order ordered again is news again: the order time tells them apart.
+        dedupe_key=f"discharge_ordered:{event.notice_id}:{_discharge(session, event.notice_id).ordered_at}",
+        patient_id=event.patient_id,
+        link=f"/phone/notices/{event.notice_id}",
+    )
+
+
+@subscribe(ReadyToSettle)
+def ready_to_settle(session: Session, event: ReadyToSettle) -> None:
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="ready_to_settle",
+        params={"patient": patients_service.get(session, event.patient_id).name},
+        dedupe_key=f"ready_to_settle:{event.notice_id}:{_discharge(session, event.notice_id).cleared_at}",
+        patient_id=event.patient_id,
+        link=f"/phone/stays/{event.notice_id}/settle",
+    )
+
+
+@subscribe(Settled)
+def settled(session: Session, event: Settled) -> None:
+    names = "、".join(CHANNEL_NAMES.get(c, c) for c in event.refund_channels)
+    names_en = ", ".join(CHANNEL_NAMES_EN.get(c, c) for c in event.refund_channels)
+    refund = f"退款 {format_yuan(event.refund_fen)} 将原路退回{names}。" if event.refund_fen else ""
+    refund_en = (
+        f"A refund of {format_yuan(event.refund_fen)} is on its way to {names_en}."
+        if event.refund_fen
+        else ""
+    )
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="settled",
+        params={
+            "patient": patients_service.get(session, event.patient_id).name,
+            "refund": refund,
+            "refund_en": refund_en,
+        },
+        dedupe_key=f"settled:{event.settlement_id}",
+        patient_id=event.patient_id,
+        link=f"/phone/stays/{event.notice_id}/settled",
+    )
+
+
+@subscribe(Discharged)
+def discharged(session: Session, event: Discharged) -> None:
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="please_rate",
+        params={"patient": patients_service.get(session, event.patient_id).name},
+        dedupe_key=f"please_rate:{event.notice_id}",
+        patient_id=event.patient_id,
     )

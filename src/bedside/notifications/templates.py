@@ -56,4 +56,23 @@ TEMPLATES: dict[str, tuple[str, str]] = {
             "Please go to the ward."
         ),
     ),
+    "discharge_ordered": (
+        N_("Discharge ordered"),
+        N_(
+            "%(patient)s: the doctor ordered the discharge. The ward and the insurance office will "
+            "prepare the bill."
+        ),
+    ),
+    "ready_to_settle": (
+        N_("You can settle now"),
+        N_("%(patient)s: the bill is ready. Settle on your phone in a few taps, or at any kiosk."),
+    ),
+    "settled": (
+        N_("Discharge settled"),
+        N_("%(patient)s: settled. %(refund)s"),
+    ),
+    "please_rate": (
+        N_("Please rate your stay"),
+        N_("%(patient)s: we hope you are well. Tell us how your stay went."),
+    ),
 }

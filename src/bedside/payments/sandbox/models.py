@@ -76,3 +76,5 @@ class SandboxInsuranceAccount(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     insurance_no: Mapped[str] = mapped_column(String(32), unique=True)
     balance_fen: Mapped[int]
+    # What the pooled fund has paid for this person this year (the annual cap counts it).
+    year_fund_paid_fen: Mapped[int] = mapped_column(default=0, server_default="0")

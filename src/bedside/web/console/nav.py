@@ -38,6 +38,11 @@ NAV: tuple[NavItem, ...] = (
     NavItem(
         "/console/ward-admissions", N_("Expected admissions"), frozenset({Role.NURSE, Role.ADMISSION_CENTER})
     ),
+    NavItem(
+        "/console/stays",
+        N_("Inpatients"),
+        frozenset({Role.DOCTOR, Role.NURSE, Role.INSURANCE_OFFICER, Role.CASHIER, Role.ADMISSION_CENTER}),
+    ),
     NavItem("/console/window-cases", N_("Window cases"), frozenset({Role.ADMISSION_CENTER})),
     NavItem("/console/deposits", N_("Deposit accounts"), frozenset({Role.CASHIER})),
     NavItem("/console/refunds", N_("Refunds"), frozenset({Role.CASHIER})),

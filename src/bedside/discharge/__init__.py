@@ -1,0 +1,1 @@
+"""One-stop discharge: order, ward clearance, insurance review, settlement, documents."""

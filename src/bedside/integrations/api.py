@@ -1,0 +1,100 @@
+"""The HIS feed: admission notices and a stay's charges, sent by the hospital's systems with
+an integration key (Authorization: Bearer bi_...). No browser session, so no CSRF; every
+write is idempotent on the HIS's own reference."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bedside.admissions import service as admissions_service
+from bedside.admissions.models import AdmissionNotice
+from bedside.admissions.schemas import NoticeIn, NoticeOut
+from bedside.admissions.states import AdmissionKind, Priority
+from bedside.charges import service as charges_service
+from bedside.core.audit import Actor
+from bedside.core.errors import InvalidInput, NotFound
+from bedside.core.i18n import N_
+from bedside.hospital.models import Department
+from bedside.integrations import service
+from bedside.patients import service as patients_service
+from bedside.web.deps import DbSession
+
+router = APIRouter(prefix="/api/v1/his", tags=["his"])
+
+
+def _client(scope: str):  # type: ignore[no-untyped-def]
+    def check(session: DbSession, authorization: Annotated[str, Header()] = "") -> Actor:
+        key = authorization.removeprefix("Bearer ").strip()
+        return service.actor_for(service.authenticate(session, key, scope))
+
+    return Depends(check)
+
+
+NoticeClient = Annotated[Actor, _client("admission_notices")]
+ChargeClient = Annotated[Actor, _client("charges")]
+
+
+class HisNoticeIn(BaseModel):
+    his_ref: str = Field(min_length=1, max_length=64)
+    resident_id: str = Field(min_length=15, max_length=18)
+    department_code: str = Field(min_length=1, max_length=32)
+    diagnosis: str = Field(min_length=1, max_length=200)
+    kind: AdmissionKind = AdmissionKind.ELECTIVE
+    priority: Priority = Priority.ROUTINE
+    expected_date: date
+    order_package: str | None = Field(default=None, max_length=100)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+@router.post("/admission-notices", status_code=201)
+def notice(body: HisNoticeIn, session: DbSession, me: NoticeClient) -> NoticeOut:
+    done = session.scalar(select(AdmissionNotice).where(AdmissionNotice.his_ref == body.his_ref))
+    if done is not None:  # the HIS retried: answer with the first notice
+        return NoticeOut.model_validate(done)
+    rid = patients_service.check_resident_id(body.resident_id)
+    patient = patients_service.by_resident_id(session, rid)
+    if patient is None:
+        raise NotFound(N_("Patient not found."), code="patient_not_found")
+    dept = session.scalar(select(Department).where(Department.code == body.department_code))
+    if dept is None:
+        raise InvalidInput(N_("Unknown department."), code="unknown_department", field="department_code")
+    created = admissions_service.issue(
+        session,
+        me,
+        NoticeIn(
+            patient_id=patient.id,
+            department_id=dept.id,
+            diagnosis=body.diagnosis,
+            kind=body.kind,
+            priority=body.priority,
+            expected_date=body.expected_date,
+            order_package=body.order_package,
+            note=body.note,
+        ),
+    )
+    created.his_ref = body.his_ref
+    session.commit()
+    return NoticeOut.model_validate(created)
+
+
+class ChargesIn(BaseModel):
+    lines: list[charges_service.ChargeIn] = Field(min_length=1, max_length=charges_service.MAX_BATCH)
+
+
+class ChargesOut(BaseModel):
+    created: int
+    duplicates: int
+
+
+@router.post("/inpatients/{inpatient_no}/charges")
+def post_charges(inpatient_no: str, body: ChargesIn, session: DbSession, me: ChargeClient) -> ChargesOut:
+    if len(inpatient_no) > 20:
+        raise NotFound(N_("No stay has this inpatient number."), code="stay_not_found")
+    stay = charges_service.by_inpatient_no(session, inpatient_no)
+    result = charges_service.post(session, me, stay.id, body.lines)
+    return ChargesOut(created=result.created, duplicates=result.duplicates)

@@ -1,0 +1,144 @@
+"""Phone pages of discharge: the bill (by category, by day, line by line, with the deposit),
+and settlement in at most three screens — the next-step card, the settlement screen (split,
+deposit used, refund or what is left to pay, signature), and the done screen with the
+documents."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from bedside.accounts import service as accounts_service
+from bedside.admissions import service as admissions_service
+from bedside.admissions.models import AdmissionNotice
+from bedside.charges import service as charges_service
+from bedside.core.errors import DomainError
+from bedside.deposits import service as deposits_service
+from bedside.discharge import service as discharge_service
+from bedside.payments import service as payments_service
+from bedside.payments.states import Purpose
+from bedside.web import security
+from bedside.web.deps import AccountUser, DbSession, IdPath
+from bedside.web.forms import form_error
+from bedside.web.rendering import render
+
+router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.guard_request)])
+
+
+def _notice(session: DbSession, me: AccountUser, notice_id: int) -> AdmissionNotice:
+    ids = accounts_service.patient_ids_of(session, me.account.id)
+    notice = admissions_service.get_for_patients(session, notice_id, ids)
+    accounts_service.require_patient(session, me.actor, notice.patient_id)
+    return notice
+
+
+@router.get("/stays/{notice_id}/bill")
+def bill(request: Request, session: DbSession, me: AccountUser, notice_id: IdPath) -> Response:
+    notice = _notice(session, me, notice_id)
+    account = deposits_service.account_for_notice(session, notice.patient_id, notice.id)
+    session.commit()
+    return render(
+        request,
+        "phone/bill.html",
+        {
+            "me": me,
+            "notice": notice,
+            "summary": charges_service.summary(session, notice.id),
+            "lines": charges_service.lines(session, notice.id),
+            "account": account,
+            "view": request.query_params.get("view", "category"),
+        },
+    )
+
+
+def _settle_ctx(session: DbSession, me: AccountUser, notice_id: int) -> dict[str, Any]:
+    notice = _notice(session, me, notice_id)
+    d = discharge_service.get(session, notice_id)
+    ctx: dict[str, Any] = {
+        "me": me,
+        "notice": notice,
+        "discharge": d,
+        "request_key": secrets.token_urlsafe(16),
+    }
+    if d.state == "ready_to_settle":
+        ctx["pre"] = discharge_service.pre_settle(session, notice_id)
+        ctx["windows"] = discharge_service.window_reasons(session, notice, d)
+    session.commit()
+    return ctx
+
+
+@router.get("/stays/{notice_id}/settle")
+def settle_page(request: Request, session: DbSession, me: AccountUser, notice_id: IdPath) -> Response:
+    ctx = _settle_ctx(session, me, notice_id)
+    if ctx["discharge"].state in ("settled", "discharged"):
+        return RedirectResponse(f"/phone/stays/{notice_id}/settled", status_code=303)
+    return render(request, "phone/settle.html", ctx)
+
+
+@router.post("/stays/{notice_id}/settle")
+def settle(
+    request: Request,
+    session: DbSession,
+    me: AccountUser,
+    notice_id: IdPath,
+    signature: Annotated[str, Form(max_length=300_000)] = "",
+    request_key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    _notice(session, me, notice_id)
+    try:
+        discharge_service.settle(session, me.actor, notice_id, signature, request_key)
+    except DomainError as exc:
+        session.rollback()
+        return form_error(request, "phone/settle.html", _settle_ctx(session, me, notice_id), exc)
+    return RedirectResponse(f"/phone/stays/{notice_id}/settled", status_code=303)
+
+
+@router.post("/stays/{notice_id}/supplementary")
+def pay_rest(
+    request: Request,
+    session: DbSession,
+    me: AccountUser,
+    notice_id: IdPath,
+    request_key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Pays what the deposit does not cover, then the patient comes back to settle."""
+    notice = _notice(session, me, notice_id)
+    try:
+        due = discharge_service.pre_settle(session, notice_id).supplementary_fen
+        order = payments_service.start_payment(
+            session,
+            me.actor,
+            patient_id=notice.patient_id,
+            notice_id=notice_id,
+            purpose=Purpose.SUPPLEMENTARY,
+            amount_fen=due,
+            channel="wechat",
+            trade_type="JSAPI",
+            place="phone",
+            idempotency_key=request_key,
+        )
+    except DomainError as exc:
+        session.rollback()
+        return form_error(request, "phone/settle.html", _settle_ctx(session, me, notice_id), exc)
+    return RedirectResponse(f"/phone/payments/{order.id}", status_code=303)
+
+
+@router.get("/stays/{notice_id}/settled")
+def settled(request: Request, session: DbSession, me: AccountUser, notice_id: IdPath) -> Response:
+    notice = _notice(session, me, notice_id)
+    row = discharge_service.current_settlement(session, notice_id)
+    if row is None:
+        return RedirectResponse(f"/phone/stays/{notice_id}/settle", status_code=303)
+    refunds = payments_service.refunds_for_account(
+        session, deposits_service.account_for_notice(session, notice.patient_id, notice.id).id
+    )
+    session.commit()
+    return render(
+        request,
+        "phone/settled.html",
+        {"me": me, "notice": notice, "settlement": row, "refunds": refunds},
+    )
