@@ -199,6 +199,30 @@ def sandbox_bills(
         console.print(str(path))
 
 
+@app.command("create-integration")
+def create_integration(
+    name: str,
+    scope: Annotated[list[str], typer.Option(help="admission_notices, charges (repeat for several)")],
+) -> None:
+    """Register a machine client (the HIS) and print its key, once."""
+    from bedside import wiring  # noqa: F401
+    from bedside.core import db
+    from bedside.core.audit import SYSTEM
+    from bedside.core.errors import DomainError
+    from bedside.integrations import service
+
+    database = db.configure(_settings().database_url)
+    with database.session() as session:
+        try:
+            client, key = service.register(session, SYSTEM, name, scope)
+        except DomainError as exc:
+            console.print(f"[red]{exc.code}[/red]")
+            raise typer.Exit(1) from None
+    console.print(f"integration client {client.name} ({', '.join(client.scopes)})")
+    console.print(f"key (shown once): {key}")
+    console.print("send it as: Authorization: Bearer <key>")
+
+
 @app.command("create-admin")
 def create_admin(
     username: str,

@@ -44,3 +44,17 @@ def test_an_assigned_bed_comes_before_a_new_notice():
     )
     step = next_step(snap)
     assert (step.code, step.url) == ("complete_admission", "/phone/notices/8")
+
+
+def test_discharge_steps():
+    def step(discharge):
+        return next_step(Snapshot(1, (_view("admitted", ward="W", bed="1", discharge=discharge),))).code
+
+    assert [step(d) for d in (None, "ordered", "ward_cleared", "insurance_reviewed", "ready_to_settle")] == [
+        "go_to_ward",
+        "discharge_in_progress",
+        "discharge_in_progress",
+        "discharge_in_progress",
+        "settle_now",
+    ]
+    assert [step(d) for d in ("settled", "discharged", "revoked")] == ["documents", "documents", "go_to_ward"]

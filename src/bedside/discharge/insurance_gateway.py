@@ -62,7 +62,13 @@ def pre_settle(session: Session, notice: AdmissionNotice) -> dict[str, Any]:
             personal_account_fen=person.balance_fen,
             year_fund_paid_fen=person.year_fund_paid_fen,
         )
-        split = mechanics.split(lines, scheme, _level(session), state)
+        try:
+            split = mechanics.split(lines, scheme, _level(session), state)
+        except ValueError as exc:  # a hospital level the scheme does not configure, or bad netting
+            raise Conflict(
+                N_("This stay cannot be settled by self-service; please go to the discharge window."),
+                code="settle_at_window",
+            ) from exc
     return {k: v for k, v in asdict(split).items() if isinstance(v, int) and not isinstance(v, bool)}
 
 

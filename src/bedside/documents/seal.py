@@ -131,7 +131,13 @@ def _draw_arc_text(ink: Image.Image, text: str, centre: float, outer_radius: flo
         angle = (i - (n - 1) / 2) * step  # clockwise from straight up
         tile = Image.new("L", (tile_side, tile_side), 0)
         ImageDraw.Draw(tile).text(
-            (tile_side / 2, tile_side / 2), ch, fill=255, font=font, anchor="mm", **_stroke(font.size)
+            (tile_side / 2, tile_side / 2),
+            ch,
+            fill=255,
+            font=font,
+            anchor="mm",
+            stroke_width=_stroke(font.size),
+            stroke_fill=255,
         )
         turned = tile.rotate(-math.degrees(angle), resample=Image.Resampling.BICUBIC, center=None)
         x = centre + radius * math.sin(angle) - tile_side / 2
@@ -149,8 +155,16 @@ def _draw_label(draw: ImageDraw.ImageDraw, label: str, centre: float, big: int) 
     limit = big * LABEL_MAX_WIDTH
     if width > limit:
         font = _font(max(1, math.floor(size * limit / width)))
-    draw.text((centre, big * LABEL_CENTRE_Y), label, fill=255, font=font, anchor="mm", **_stroke(font.size))
+    draw.text(
+        (centre, big * LABEL_CENTRE_Y),
+        label,
+        fill=255,
+        font=font,
+        anchor="mm",
+        stroke_width=_stroke(font.size),
+        stroke_fill=255,
+    )
 
 
-def _stroke(font_size: float) -> dict[str, int]:
-    return {"stroke_width": max(1, round(font_size * STROKE)), "stroke_fill": 255}
+def _stroke(font_size: float) -> int:
+    return max(1, round(font_size * STROKE))

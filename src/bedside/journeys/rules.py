@@ -22,6 +22,7 @@ class NoticeView:
     deposit_paid: bool = False  # the first deposit covers the department's minimum
     ward: str = ""
     bed: str = ""
+    discharge: str | None = None  # the discharge's state, once ordered
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,51 @@ def _wait_for_bed(s: Snapshot) -> NextStep | None:
     )
 
 
+def _settle_now(s: Snapshot) -> NextStep | None:
+    notice = next((n for n in s.notices if n.discharge == "ready_to_settle"), None)
+    if notice is None:
+        return None
+    return NextStep(
+        code="settle_now",
+        title=N_("You can settle now"),
+        reason=N_("The bill is ready and reviewed. Settle, get the refund and the documents in a few taps."),
+        action=N_("Settle"),
+        url=f"/phone/stays/{notice.id}/settle",
+    )
+
+
+def _discharge_in_progress(s: Snapshot) -> NextStep | None:
+    notice = next(
+        (n for n in s.notices if n.discharge in ("ordered", "ward_cleared", "insurance_reviewed")), None
+    )
+    if notice is None:
+        return None
+    return NextStep(
+        code="discharge_in_progress",
+        title=N_("Discharge ordered"),
+        reason=N_(
+            "The ward and the insurance office are preparing the bill. We will tell you when you can settle."
+        ),
+        action=N_("See the bill"),
+        url=f"/phone/stays/{notice.id}/bill",
+    )
+
+
+def _documents(s: Snapshot) -> NextStep | None:
+    notice = next((n for n in s.notices if n.discharge in ("settled", "discharged")), None)
+    if notice is None:
+        return None
+    return NextStep(
+        code="documents",
+        title=N_("Discharge settled"),
+        reason=N_("Your e-invoice, fee list and insurance settlement list are ready to download."),
+        action=N_("Documents"),
+        url=f"/phone/stays/{notice.id}/settled",
+    )
+
+
 def _go_to_ward(s: Snapshot) -> NextStep | None:
-    notice = s.in_state("admitted")
+    notice = next((n for n in s.notices if n.state == "admitted" and n.discharge in (None, "revoked")), None)
     if notice is None:
         return None
     return NextStep(
@@ -136,12 +180,15 @@ def _go_to_ward(s: Snapshot) -> NextStep | None:
 
 # Checked in order: the first rule that applies is the next step.
 ADMISSION_JOURNEY: tuple[Callable[[Snapshot], NextStep | None], ...] = (
+    _settle_now,
     _complete_admission,
     _pay_deposit,
     _print_wristband,
     _request_bed,
     _wait_for_bed,
+    _discharge_in_progress,
     _go_to_ward,
+    _documents,
 )
 
 NOTHING_TO_DO = NextStep(

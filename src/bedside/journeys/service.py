@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from bedside.admissions import service as admissions_service
 from bedside.admissions import stay as stay_service
+from bedside.discharge import service as discharge_service
 from bedside.hospital import service as hospital_service
 from bedside.journeys.rules import NextStep, NoticeView, Snapshot, next_step
 
@@ -28,6 +29,7 @@ def snapshot(session: Session, patient_id: int, locale: str = "zh_CN") -> Snapsh
                 deposit_paid=bool(ready and ready.deposit),
                 ward=hospital_service.get_ward(session, bed.ward_id).name if bed else "",
                 bed=bed.code if bed else "",
+                discharge=d.state if (d := discharge_service.find(session, n.id)) else None,
             )
         )
     return Snapshot(patient_id=patient_id, notices=tuple(views))

@@ -99,7 +99,10 @@ def test_mixed_classes_refund_across_two_channels_then_reversal_and_resettlement
     assert _balance(ip) == -1200000
     with DATABASE.session() as s:
         charges.post(
-            s, HIS, ip.notice_id, [line("4R", "C", -50000, "lab", reverses_his_line_id="4", quantity="-1", unit_price_fen=50000)]
+            s,
+            HIS,
+            ip.notice_id,
+            [line("4R", "C", -50000, "lab", reverses_his_line_id="4", quantity="-1", unit_price_fen=50000)],
         )
         pre = discharge.pre_settle(s, ip.notice_id)
         # total 1,200,000; fund 901,000 as before; patient 299,000, all from the account; the
