@@ -213,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.web.phone.routes import router as phone_router
     from bedside.web.sandbox.routes import router as sandbox_router
     from bedside.web.shared_routes import router as shared_router
+    from bedside.web.verify import router as verify_router
 
     for router in (
         ops_router,
@@ -235,6 +236,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         payments_api,
         payments_notify,
         his_api,
+        verify_router,
     ):
         app.include_router(router)
     return app

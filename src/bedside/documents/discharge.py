@@ -576,6 +576,9 @@ ROW_PAD = 0.8
 CELL_MARGIN = 0.8
 FEE_LIST_TITLE = "住院费用明细清单"
 CONTINUED = "（续）"
+LIST_QR_MM = 26.0
+# The QR code and the note beside it, below the grand total.
+CLOSING_MM = LIST_QR_MM + 8.0
 
 
 @dataclass(frozen=True)
@@ -622,7 +625,7 @@ def fee_list_pdf(fl: FeeList) -> bytes:
         # The last line keeps its subtotal (and, at the very end, the grand total) on its page.
         closing_rows = pages.height(subtotal, _TOTAL_COLUMNS)
         if n == len(categories) - 1:
-            closing_rows += pages.height(grand_total, _GRAND_TOTAL_COLUMNS)
+            closing_rows += pages.height(grand_total, _GRAND_TOTAL_COLUMNS) + CLOSING_MM
         # A category's header never sits alone at the foot of a page.
         first = pages.height(_fee_cells(lines[0])) + (closing_rows if len(lines) == 1 else 0)
         pages.ensure(pages.height([category], _GROUP_COLUMNS) + first)
@@ -637,7 +640,7 @@ def fee_list_pdf(fl: FeeList) -> bytes:
             pages.row(cells)
         pages.row(subtotal, _TOTAL_COLUMNS)
 
-    pages.ensure(pages.height(grand_total, _GRAND_TOTAL_COLUMNS))
+    pages.ensure(pages.height(grand_total, _GRAND_TOTAL_COLUMNS) + CLOSING_MM)
     pages.row(grand_total, _GRAND_TOTAL_COLUMNS)
     pages.closing(fl.verify_url)
     return bytes(pdf.output())
@@ -726,9 +729,7 @@ class _FeePages:
         self.y += height
 
     def closing(self, verify_url: str) -> None:
-        side = 26.0
-        if not self.fits(side + 8.0):
-            self.start()
+        side = LIST_QR_MM
         pdf = self.pdf
         x = LIST_MARGIN + LIST_WIDTH - side
         _qr(pdf, verify_url, x, self.y + 4.0, side)

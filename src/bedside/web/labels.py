@@ -13,6 +13,11 @@ LABELS: dict[str, dict[str, str]] = {
         "admitted": N_("Admitted"),
         "cancelled": N_("Cancelled"),
     },
+    "document_kind": {
+        "e_invoice": N_("Medical e-invoice"),
+        "fee_list": N_("Fee list"),
+        "settlement_list": N_("Insurance settlement list"),
+    },
     "discharge_state": {
         "ordered": N_("Discharge ordered"),
         "ward_cleared": N_("Ward cleared"),

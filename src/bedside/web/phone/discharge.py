@@ -16,9 +16,12 @@ from bedside.accounts import service as accounts_service
 from bedside.admissions import service as admissions_service
 from bedside.admissions.models import AdmissionNotice
 from bedside.charges import service as charges_service
-from bedside.core.errors import DomainError
+from bedside.core.errors import DomainError, NotFound
+from bedside.core.i18n import N_
 from bedside.deposits import service as deposits_service
+from bedside.discharge import documents as documents_service
 from bedside.discharge import service as discharge_service
+from bedside.discharge.models import Settlement
 from bedside.payments import service as payments_service
 from bedside.payments.states import Purpose
 from bedside.web import security
@@ -141,4 +144,20 @@ def settled(request: Request, session: DbSession, me: AccountUser, notice_id: Id
         request,
         "phone/settled.html",
         {"me": me, "notice": notice, "settlement": row, "refunds": refunds},
+    )
+
+
+@router.get("/settlements/{settlement_id}/{kind}.pdf")
+def document(
+    request: Request, session: DbSession, me: AccountUser, settlement_id: IdPath, kind: str
+) -> Response:
+    row = session.get(Settlement, settlement_id)
+    if row is None or kind not in documents_service.KINDS:
+        raise NotFound(N_("No document has this number."), code="document_not_found")
+    _notice(session, me, row.notice_id)  # only the patient's own (and their proxies')
+    doc = documents_service.documents(session, row)[kind]
+    return Response(
+        doc.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{kind}-{doc.number}.pdf"'},
     )
