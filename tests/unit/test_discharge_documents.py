@@ -385,6 +385,7 @@ def test_long_fee_list_breaks_pages_with_headers_and_page_numbers():
     whole = "\n".join(pages)
     assert all(line.code in whole for line in lines)
     assert f"合计 {format_yuan(fee_list.total_fen)}" in pages[-1]
+    assert "XL01XEA" in pages[-1]  # the grand total never sits on a page without a fee line
     assert_font_embedded(data)
     assert data == fee_list_pdf(make_fee_list(lines))
 
@@ -539,6 +540,15 @@ def test_signed_pdf_verifies_and_still_reads(identity, signed_invoice):
 def test_signature_by_another_key_does_not_verify(identity, signed_invoice):
     _, other_cert = make_signing_identity("北京市第一人民医院 Bedside 文书签名")
     assert not verify_pdf(signed_invoice, other_cert)
+
+
+def test_signing_refuses_a_key_and_certificate_that_do_not_match(identity):
+    key_pem, _ = identity
+    _, other_cert = make_signing_identity("other")
+    with pytest.raises(ValueError, match="does not belong"):
+        sign_pdf(invoice_pdf(make_invoice()), key_pem, other_cert)
+    with pytest.raises(ValueError):
+        verify_pdf(invoice_pdf(make_invoice()), b"not a certificate")
 
 
 def test_every_signed_document_kind_verifies(identity):

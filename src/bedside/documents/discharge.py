@@ -342,7 +342,6 @@ MIN_FONT_PT = 4.5
 # Portrait (width, height) in mm, given as numbers: fpdf2 changed its named A5 in 2.8.5 and warns.
 A4 = (210.0, 297.0)
 A5 = (148.0, 210.0)
-PT_TO_MM = 25.4 / 72
 
 _UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
 
@@ -430,11 +429,11 @@ INVOICE_COLUMNS = 3
 INVOICE_SEAL_MM = 30.0
 INVOICE_QR_MM = 22.0
 INVOICE_TITLE = "医疗收费电子票据"
-INVOICE_NOTE = "本文件由医院自助服务系统生成并加数字签名防篡改，票据真伪以财政电子票据查验平台结果为准。"
+INVOICE_NOTE = "本文件由医院自助服务系统生成，票据真伪以财政电子票据查验平台查验结果为准。"
 
 
 def invoice_pdf(inv: EInvoice) -> bytes:
-    """The e-invoice on A5 landscape, the size fiscal e-invoice layouts are drawn at."""
+    """The e-invoice on A5 landscape, about the size of the fiscal platform's own e-invoice PDFs."""
     pdf = _new_pdf(inv.issued_at, f"{INVOICE_TITLE} {inv.invoice_code} {inv.invoice_no}", "L", A5)
     pdf.add_page()
     m, w = INVOICE_MARGIN, INVOICE_WIDTH
@@ -790,26 +789,12 @@ def settlement_list_pdf(sl: SettlementList) -> bytes:
     # Far enough below the table that the seal stamped on the name stays off the amounts.
     y += 20.0
     _put(pdf, m, y, 100.0, 6.0, f"定点医疗机构（章）：{sl.hospital_name}", 10)
-    _qr(pdf, sl.verify_url, m + w - SETTLEMENT_QR_MM, y - 4.0, SETTLEMENT_QR_MM)
-    _put(
-        pdf,
-        m + w - SETTLEMENT_QR_MM,
-        y - 4.0 + SETTLEMENT_QR_MM,
-        SETTLEMENT_QR_MM,
-        4.0,
-        "扫码核验",
-        7.5,
-        align=Align.C,
-        color=GREY,
-    )
-    _image(
-        pdf,
-        seal_png(sl.hospital_name, SETTLEMENT_SEAL_LABEL),
-        m + 40.0,
-        y + 3.0 - SETTLEMENT_SEAL_MM / 2,
-        SETTLEMENT_SEAL_MM,
-    )
-    note = "本清单为医保结算结果摘要，由医院自助服务系统生成并加数字签名防篡改；以医保经办机构记录为准。"
+    qr_x, qr_y, qr_side = m + w - SETTLEMENT_QR_MM, y - 4.0, SETTLEMENT_QR_MM
+    _qr(pdf, sl.verify_url, qr_x, qr_y, qr_side)
+    _put(pdf, qr_x, qr_y + qr_side, qr_side, 4.0, "扫码核验", 7.5, align=Align.C, color=GREY)
+    seal = seal_png(sl.hospital_name, SETTLEMENT_SEAL_LABEL)
+    _image(pdf, seal, m + 40.0, y + 3.0 - SETTLEMENT_SEAL_MM / 2, SETTLEMENT_SEAL_MM)
+    note = "本清单为医保结算结果摘要，由医院自助服务系统生成；以医保经办机构记录为准。"
     _put(pdf, m, A4_HEIGHT - 16.0, w, 4.0, note, 7.5, color=GREY)
     return bytes(pdf.output())
 
@@ -840,8 +825,8 @@ def _grid(
 
 SIGNATURE_FIELD = "BedsideTamperEvidence"
 SIGNATURE_REASON = "Bedside tamper evidence (not a fiscal seal)"
-# Inpatient records are kept at least 30 years; the certificate only has to be valid when
-# signing, since verification checks it at the signing time (see verify_pdf).
+# The certificate only has to be valid when signing: verification checks it at the signing time
+# (see verify_pdf), so documents kept for decades outlive it. Rotate the identity before it expires.
 DEFAULT_VALID_DAYS = 3 * 365
 # Covers a clock that is corrected backwards between making the identity and first signing.
 BACKDATE = timedelta(hours=1)
@@ -910,8 +895,12 @@ def sign_pdf(pdf: bytes, key_pem: bytes, cert_pem: bytes) -> bytes:
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    # cryptography parses first: it refuses a malformed or multi-certificate PEM with a clear error.
-    x509.load_pem_x509_certificate(cert_pem)
+    # cryptography parses first, so a malformed PEM is refused with a clear error, and a key
+    # that is not the certificate's is refused before it makes signatures that never verify.
+    public_key = x509.load_pem_x509_certificate(cert_pem).public_key()
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    if key.public_key() != public_key:
+        raise ValueError("the key does not belong to the certificate")
     (cert,) = load_certs_from_pemder_data(cert_pem)
     signer = signers.SimpleSigner(
         signing_cert=cert,
@@ -942,7 +931,6 @@ def verify_pdf(pdf: bytes, cert_pem: bytes) -> bool:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -970,9 +958,10 @@ def verify_pdf(pdf: bytes, cert_pem: bytes) -> bool:
 
     try:
         return _off_event_loop(verify)
-    # A damaged or hand-edited file fails to parse in many ways; for the question asked here
-    # every one of them means "not verified".
-    except (PdfError, SignatureValidationError, ValueError, KeyError, IndexError, TypeError):
+    # A damaged or hand-edited file fails to parse in many ways (pyHanko's PdfError family,
+    # ValueError for broken CMS, a lookup into a structure that is not there); for the question
+    # asked here each one means "not verified".
+    except (PdfError, ValueError, KeyError, IndexError):
         return False
 
 

@@ -1,0 +1,91 @@
+"""Discharge in the browser: the doctor orders it, the nurse clears the ward, the insurance
+officer approves; the patient, told "you can settle now", settles on the phone in three
+screens (home → settlement → done) and downloads the three PDFs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from bedside.charges import service as charges
+from tests import factories
+from tests.conftest import DATABASE
+from tests.e2e.conftest import DESKTOP, PHONE, shot
+from tests.integration.discharge.conftest import HIS, admitted, line
+
+pytestmark = pytest.mark.browser
+
+
+def _console(new_page, username):  # type: ignore[no-untyped-def]
+    page = new_page(DESKTOP)
+    page.goto("/console/login")
+    page.fill("#username", username)
+    page.fill("#password", factories.PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/console/$"))
+    return page
+
+
+def test_discharge_settled_on_the_phone_in_three_screens(session, sms, new_page):
+    ip = admitted(session)
+    with DATABASE.session() as s:
+        charges.post(
+            s,
+            HIS,
+            ip.notice_id,
+            [line("1", "A", 300000, "bed"), line("2", "B", 100000, "material"), line("3", "C", 20000, "lab")],
+        )
+    stay_url = f"/console/stays/{ip.notice_id}"
+
+    doctor = _console(new_page, "dr.out")
+    doctor.goto(stay_url)
+    doctor.locator("[data-testid=do-order]").click()
+    expect(doctor.locator("[data-testid=discharge-state]")).to_have_attribute("data-state", "ordered")
+
+    nurse = _console(new_page, "nurse.w01")
+    nurse.goto(stay_url)
+    nurse.locator("[data-testid=act-clear_ward] input[name=no_pending_orders]").check()
+    nurse.locator("[data-testid=act-clear_ward] input[name=charges_posted]").check()
+    nurse.locator("[data-testid=do-clear_ward]").click()
+    expect(nurse.locator("[data-testid=discharge-state]")).to_have_attribute("data-state", "ward_cleared")
+
+    officer = _console(new_page, "yb.officer")
+    officer.goto(stay_url)
+    officer.locator("[data-testid=do-approve]").click()
+    expect(officer.locator("[data-testid=discharge-state]")).to_have_attribute(
+        "data-state", "ready_to_settle"
+    )
+    expect(officer.locator("[data-testid=pre-settlement]")).to_be_visible()
+
+    phone = new_page(PHONE)
+    phone.goto("/phone/login")
+    phone.fill("#phone", "13600000011")
+    phone.click("button:has-text('获取验证码')")
+    phone.fill("#code", sms.last_code("13600000011"))
+    phone.click("button:has-text('登录')")
+    expect(phone.locator("[data-testid=next-step]")).to_have_attribute("data-step", "settle_now")
+    screens = ["home"]
+    phone.locator("[data-testid=next-step-action]").click()
+    screens.append("settlement")
+    expect(phone.locator("[data-testid=split]")).to_contain_text("¥4,200.00")
+    pad = phone.locator("[data-testid=signature-pad]")
+    box = pad.bounding_box()
+    phone.mouse.move(box["x"] + 20, box["y"] + 100)
+    phone.mouse.down()
+    for x in range(40, 300, 20):
+        phone.mouse.move(box["x"] + x, box["y"] + 60 + (x % 40))
+    phone.mouse.up()
+    shot(phone, "phone-settlement")
+    phone.locator("[data-testid=confirm-settlement]").click()
+    screens.append("done")
+    expect(phone.locator("[data-testid=settled]")).to_be_visible()
+    assert len(screens) <= 3
+    for kind in ("e_invoice", "fee_list", "settlement_list"):
+        with phone.expect_download() as info:
+            phone.locator(f"[data-testid=doc-{kind}]").click()
+        path = info.value.path()
+        with open(path, "rb") as fh:
+            assert fh.read(4) == b"%PDF"
+    shot(phone, "phone-settled")
