@@ -205,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.web.console.money import router as console_money_router
     from bedside.web.console.routes import router as console_router
     from bedside.web.kiosk.admission import router as kiosk_admission_router
+    from bedside.web.kiosk.discharge import router as kiosk_discharge_router
     from bedside.web.kiosk.money import router as kiosk_money_router
     from bedside.web.kiosk.routes import router as kiosk_router
     from bedside.web.phone.admission import router as phone_admission_router
@@ -225,6 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kiosk_router,
         kiosk_money_router,
         kiosk_admission_router,
+        kiosk_discharge_router,
         console_router,
         console_money_router,
         console_admission_router,

@@ -89,3 +89,58 @@ def test_discharge_settled_on_the_phone_in_three_screens(session, sms, new_page)
         with open(path, "rb") as fh:
             assert fh.read(4) == b"%PDF"
     shot(phone, "phone-settled")
+
+
+def test_discharge_settled_at_a_kiosk_in_six_taps(session, new_page):
+    from bedside.core.audit import SYSTEM
+    from bedside.core.clock import local_today
+    from bedside.discharge import service as discharge
+    from bedside.kiosks import service as kiosks_service
+    from tests.e2e.conftest import KIOSK
+
+    ip = admitted(session)
+    with DATABASE.session() as s:
+        charges.post(s, HIS, ip.notice_id, [line("1", "A", 250000, "bed"), line("2", "C", 10000, "lab")])
+        discharge.order(s, ip.doctor, ip.notice_id, local_today())
+        discharge.clear_ward(s, ip.nurse, ip.notice_id, no_pending_orders=True, charges_posted=True)
+        discharge.review(s, ip.officer, ip.notice_id, "approve")
+    _, key = kiosks_service.register(
+        session,
+        SYSTEM,
+        code="K-OUT",
+        name="出院机",
+        location="出院大厅",
+        model="ZK-43",
+        serial="S-OUT",
+        modules=["id_reader", "laser_printer", "stamper"],
+    )
+    kiosk = new_page(KIOSK)
+    kiosk.goto(f"/kiosk/activate?key={key}")
+    kiosk.fill("#key", key)
+    kiosk.click("button[type=submit]")
+    kiosk.locator("[data-testid=login-resident-id]").click()
+    for ch in ip.adm.patient.resident_id:  # the ID card reader does this in one go
+        kiosk.click(f".keypad button[data-key='{ch}']")
+    kiosk.locator("[data-testid=kiosk-login-submit]").click()
+    taps = 0
+    kiosk.locator("[data-testid^=kiosk-stay-]").first.click()
+    taps += 1
+    kiosk.locator("[data-testid=kiosk-settle]").click()
+    taps += 1
+    pad = kiosk.locator("[data-testid=signature-pad]").bounding_box()
+    kiosk.mouse.move(pad["x"] + 30, pad["y"] + 150)
+    kiosk.mouse.down()
+    for x in range(60, 700, 40):
+        kiosk.mouse.move(pad["x"] + x, pad["y"] + 100 + (x % 80))
+    kiosk.mouse.up()
+    taps += 1  # the signature
+    kiosk.locator("[data-testid=confirm-settlement]").click()
+    taps += 1
+    expect(kiosk.locator("[data-testid=settled]")).to_be_visible()
+    for kind in ("e_invoice", "fee_list", "settlement_list"):
+        url = kiosk.locator(f"[data-testid=print-{kind}]").get_attribute("data-print-url")
+        assert kiosk.request.get(url).body()[:4] == b"%PDF"
+    shot(kiosk, "kiosk-settled")
+    kiosk.locator("[data-testid=done]").click()
+    taps += 1
+    assert taps <= 6

@@ -104,7 +104,8 @@ class EInvoice:
     """A medical e-invoice for one inpatient stay, as the fiscal platform issued it.
 
     The payment split must add up: fund + other funds + personal account + cash = total, and the
-    item groups (each at most once) add up to the total. `self_pay_fen` is the patient's
+    items add up to the total. Items of the same group (two HIS categories that both fall under
+    其他) are printed as one line. `self_pay_fen` is the patient's
     out-of-scope share (个人自费: class C items and over-cap amounts), printed for information.
     `other_fund_fen` covers serious-illness insurance, medical assistance and the like.
     """
@@ -144,9 +145,6 @@ class EInvoice:
         _require_aware("issued_at", self.issued_at)
         _require_stay(self.admitted_on, self.discharged_on)
         object.__setattr__(self, "items", tuple(self.items))
-        groups = [item.group for item in self.items]
-        if len(set(groups)) != len(groups):
-            raise ValueError("an item group appears more than once")
         _require_fen(
             self,
             "total_fen",
@@ -488,7 +486,10 @@ def _invoice_items(pdf: FPDF, inv: EInvoice, top: float) -> float:
     pair_w = INVOICE_WIDTH / INVOICE_COLUMNS
     name_w, amount_w = pair_w * 0.55, pair_w * 0.45
     header_h, row_h = 6.0, 5.5
-    items = sorted(inv.items, key=lambda item: INPATIENT_GROUPS.index(item.group))
+    by_group: dict[str, int] = {}
+    for item in inv.items:
+        by_group[item.group] = by_group.get(item.group, 0) + item.amount_fen
+    items = [(group, by_group[group]) for group in INPATIENT_GROUPS if group in by_group]
     rows = max(1, math.ceil(len(items) / INVOICE_COLUMNS))
 
     for col in range(INVOICE_COLUMNS):
@@ -502,13 +503,12 @@ def _invoice_items(pdf: FPDF, inv: EInvoice, top: float) -> float:
     for col in range(1, INVOICE_COLUMNS):
         x = m + col * pair_w
         pdf.line(x, body_top, x, body_top + rows * row_h)
-    for i, item in enumerate(items):
+    for i, (group, amount_fen) in enumerate(items):
         col, row = divmod(i, rows)
         x, y = m + col * pair_w, body_top + row * row_h
-        _put(pdf, x, y, name_w, row_h, item.group, 9, align=Align.C)
-        _put(
-            pdf, x + name_w, y, amount_w, row_h, format_yuan(item.amount_fen, symbol=False), 9, align=Align.R
-        )
+        amount = format_yuan(amount_fen, symbol=False)
+        _put(pdf, x, y, name_w, row_h, group, 9, align=Align.C)
+        _put(pdf, x + name_w, y, amount_w, row_h, amount, 9, align=Align.R)
     return body_top + rows * row_h
 
 

@@ -25,12 +25,12 @@ SEAL_RED = (214, 26, 32)
 # Ink lets ~12% of what is underneath through, like stamp-pad ink: an amount the seal lands on
 # stays readable.
 INK_OPACITY = 0.88
-# Drawn this many times larger and scaled down: Pillow's text and polygons are not antialiased
-# against an arbitrary rotation, and a 4x box filter gives clean edges at any output size.
+# Drawn this many times larger and scaled down: Pillow draws ellipses and polygons without
+# antialiasing and rotated text tiles get stair-stepped edges; a 4x box filter smooths both.
 SUPERSAMPLE = 4
 MIN_SIZE_PX = 64
 
-# Proportions of the seal's diameter, taken from the common 40-42 mm round official seal.
+# Proportions of the seal's diameter.
 RING_WIDTH = 0.035
 EDGE_MARGIN = 0.01
 TEXT_GAP = 0.025

@@ -60,14 +60,14 @@ def bill(request: Request, session: DbSession, me: AccountUser, notice_id: IdPat
 
 def _settle_ctx(session: DbSession, me: AccountUser, notice_id: int) -> dict[str, Any]:
     notice = _notice(session, me, notice_id)
-    d = discharge_service.get(session, notice_id)
+    d = discharge_service.find(session, notice_id)
     ctx: dict[str, Any] = {
         "me": me,
         "notice": notice,
         "discharge": d,
         "request_key": secrets.token_urlsafe(16),
     }
-    if d.state == "ready_to_settle":
+    if d is not None and d.state == "ready_to_settle":
         ctx["pre"] = discharge_service.pre_settle(session, notice_id)
         ctx["windows"] = discharge_service.window_reasons(session, notice, d)
     session.commit()
@@ -77,7 +77,7 @@ def _settle_ctx(session: DbSession, me: AccountUser, notice_id: int) -> dict[str
 @router.get("/stays/{notice_id}/settle")
 def settle_page(request: Request, session: DbSession, me: AccountUser, notice_id: IdPath) -> Response:
     ctx = _settle_ctx(session, me, notice_id)
-    if ctx["discharge"].state in ("settled", "discharged"):
+    if ctx["discharge"] is not None and ctx["discharge"].state in ("settled", "discharged"):
         return RedirectResponse(f"/phone/stays/{notice_id}/settled", status_code=303)
     return render(request, "phone/settle.html", ctx)
 
