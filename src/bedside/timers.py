@@ -25,13 +25,17 @@ def run_once(factory: sessionmaker[Session]) -> None:
 
 
 def daily(factory: sessionmaker[Session], last: date | None) -> date:
-    """Once per local day: the sandbox publishes the bills of the days that ended."""
+    """Once per local day: the sandbox publishes the bills of the days that ended; old kiosk
+    telemetry is pruned."""
+    from bedside.kiosks import telemetry
     from bedside.payments.worker import write_due_bills
     from bedside.settings import get_settings
 
     today = local_today()
     if last != today:
         write_due_bills(factory, get_settings().sandbox_bills_dir)
+        with factory() as session:
+            telemetry.prune(session)
     return today
 
 

@@ -131,3 +131,50 @@ def test_admin_registers_a_kiosk_and_sees_the_key_once(client, session):
         data={"code": "K-9", "name": "x", "location": "x", "model": "x", "serial": "x", "csrf_token": token},
     )
     assert r.status_code == 409
+
+
+def test_telemetry_is_stored_and_shown_to_the_admin(client, session):
+    from bedside.core.audit import SYSTEM
+    from bedside.kiosks import service as kiosks_service
+    from tests import factories
+    from tests.helpers import staff_login
+
+    factories.hospital(session)
+    factories.staff(session, "it.admin", "admin")
+    _, key = kiosks_service.register(
+        session,
+        SYSTEM,
+        code="K-TEL",
+        name="遥测",
+        location="大厅",
+        model="ZK-43",
+        serial="S-TEL",
+        modules=["receipt_printer", "id_reader"],
+    )
+    body = {
+        "software_version": "agent 1.0.0",
+        "modules": [
+            {
+                "kind": "receipt_printer",
+                "state": "warning",
+                "detail": "paper low",
+                "consumables": {"receipt_paper": 8},
+            },
+            {"kind": "id_reader", "state": "ok"},
+        ],
+        "consumables": {"receipt_paper": 8, "a4_paper": 60},
+        "last_error": None,
+        "transactions": {"receipts": 12},
+    }
+    assert client.post("/api/v1/kiosk/telemetry", json=body).status_code == 401
+    r = client.post("/api/v1/kiosk/telemetry", json=body, headers={"X-Kiosk-Key": key})
+    assert r.status_code == 200 and r.json() == {"status": "warning"}
+    bad = client.post(
+        "/api/v1/kiosk/telemetry",
+        json={**body, "modules": [{"kind": "x", "state": "melting"}]},
+        headers={"X-Kiosk-Key": key},
+    )
+    assert bad.status_code == 422
+    staff_login(client, "it.admin")
+    page = client.get("/console/kiosks")
+    assert 'data-testid="kiosk-health-K-TEL" data-health="warning"' in page.text

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bedside.core.db import Base, utcnow
@@ -26,3 +27,29 @@ class Kiosk(Base):
     registered_by: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
+
+
+class KioskStatus(Base):
+    """The latest telemetry of a kiosk (one row per kiosk, replaced on every report)."""
+
+    __tablename__ = "kiosk_status"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), unique=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    software_version: Mapped[str] = mapped_column(String(40))
+    modules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    consumables: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    transactions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+
+
+class KioskTelemetry(Base):
+    """Every report, for the fleet-ops history (pruned after a retention period)."""
+
+    __tablename__ = "kiosk_telemetry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -13,6 +13,14 @@ LABELS: dict[str, dict[str, str]] = {
         "admitted": N_("Admitted"),
         "cancelled": N_("Cancelled"),
     },
+    "health": {"ok": N_("OK"), "warning": N_("Warning"), "fault": N_("Fault"), "offline": N_("Offline")},
+    "consumable": {
+        "receipt_paper": N_("Receipt paper"),
+        "a4_paper": N_("A4 paper"),
+        "toner": N_("Toner"),
+        "wristbands": N_("Wristbands"),
+        "seal_ink": N_("Seal ink"),
+    },
     "document_kind": {
         "e_invoice": N_("Medical e-invoice"),
         "fee_list": N_("Fee list"),

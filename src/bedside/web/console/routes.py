@@ -19,6 +19,7 @@ from bedside.core.errors import DomainError, InvalidInput
 from bedside.core.i18n import N_
 from bedside.hospital import service as hospital_service
 from bedside.kiosks import service as kiosks_service
+from bedside.kiosks import telemetry as kiosk_telemetry
 from bedside.patients import service as patients_service
 from bedside.settings import get_settings
 from bedside.staff import service as staff_service
@@ -295,7 +296,13 @@ def kiosks(request: Request, session: DbSession, me: KioskAdmin) -> Response:
         request,
         me,
         "console/kiosks.html",
-        {"kiosks": kiosks_service.list_kiosks(session), "modules": kiosks_service.MODULES, "form": {}},
+        {
+            "kiosks": kiosks_service.list_kiosks(session),
+            "modules": kiosks_service.MODULES,
+            "form": {},
+            "status": kiosk_telemetry.latest(session),
+            "overall": kiosk_telemetry.overall,
+        },
     )
 
 
@@ -323,6 +330,8 @@ def register_kiosk(
         "kiosks": kiosks_service.list_kiosks(session),
         "modules": kiosks_service.MODULES,
         "form": form,
+        "status": kiosk_telemetry.latest(session),
+        "overall": kiosk_telemetry.overall,
         **_chrome(request, me),
     }
     try:
