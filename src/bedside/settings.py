@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     otp_resend_seconds: int = 60
     otp_daily_limit: int = 10
     otp_max_attempts: int = 5
+    # Insured stays whose charges raise no review flag skip the insurance officer.
+    insurance_auto_approve: bool = False
     # Where the bundled payment sandbox writes the channels' daily statement files.
     sandbox_bills_dir: Path = PROJECT_ROOT / "var" / "sandbox-bills"
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bedside.admissions import service as notices
 from bedside.admissions.models import AdmissionNotice
 from bedside.core import audit, events
-from bedside.core.audit import Actor
+from bedside.core.audit import SYSTEM, Actor
 from bedside.core.clock import local_today
 from bedside.core.db import utcnow
 from bedside.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -32,6 +32,7 @@ from bedside.discharge import insurance_gateway
 from bedside.discharge.events import Discharged, DischargeOrdered, ReadyToSettle, Settled
 from bedside.discharge.models import Discharge, DischargeTransition, Settlement
 from bedside.discharge.states import DISCHARGE_MACHINE, DischargeState
+from bedside.settings import get_settings
 
 S = DischargeState
 MAX_SIGNATURE_BYTES = 200_000
@@ -168,6 +169,11 @@ def clear_ward(
     notice = notices.get(session, notice_id)
     if notice.insurance_type in (None, "self_pay"):
         _open(session, actor, d, notice, reviewed=False)
+    elif get_settings().insurance_auto_approve and not insurance_gateway.review_flags(session, notice):
+        # The auto-approve rules found nothing for a person to look at.
+        _move(session, SYSTEM, d, "approve", "auto-approved: no flags")
+        d.reviewed_at = utcnow()
+        _open(session, SYSTEM, d, notice, reviewed=True)
     session.commit()
     return d
 

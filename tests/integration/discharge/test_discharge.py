@@ -201,3 +201,22 @@ def test_guards_and_bad_charges_change_nothing(inpatient):
         assert discharge.get(s, ip.notice_id).state == "revoked"
         discharge.order(s, ip.doctor, ip.notice_id, local_today())
         assert discharge.get(s, ip.notice_id).state == "ordered"
+
+
+def test_auto_approve_skips_the_officer_only_when_nothing_is_flagged(session, monkeypatch):
+    from bedside.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "insurance_auto_approve", True)
+    ip = admitted(session)
+    with DATABASE.session() as s:
+        charges.post(s, HIS, ip.notice_id, [line("1", "A", 100000, "bed")])
+        discharge.order(s, ip.doctor, ip.notice_id, local_today())
+        discharge.clear_ward(s, ip.nurse, ip.notice_id, no_pending_orders=True, charges_posted=True)
+        assert discharge.get(s, ip.notice_id).state == "ready_to_settle"
+        discharge.revoke(s, ip.doctor, ip.notice_id, "recheck")
+        # A single line of ¥20,000 is flagged: a person reviews it.
+        charges.post(s, HIS, ip.notice_id, [line("2", "A", 2000000, "surgery")])
+        discharge.order(s, ip.doctor, ip.notice_id, local_today())
+        discharge.clear_ward(s, ip.nurse, ip.notice_id, no_pending_orders=True, charges_posted=True)
+        assert discharge.get(s, ip.notice_id).state == "ward_cleared"
+        assert discharge.auto_review_ok(s, ip.notice_id) == ["large_line"]
