@@ -8,11 +8,11 @@ bed, details, employee insurance, both assessments, a WeChat deposit paid at the
 delivered, admission), BENCH_LINES (2,000) charge lines are posted, and the discharge is ordered,
 cleared and approved. Timed, BENCH_R (30) rounds after one discarded warm-up round (BENCH_R_PG
 on PostgreSQL, default the same), each call in its own session as a request would have: the
-lines alone (the baseline), `pre_settle`, then `settle`. Untimed after
-each settlement: a cashier reverses it, and the patient pays back the refund the settlement made
-(a reversal leaves refunds already made in place, by design), so every round starts with the
-same balance. Every settlement must refund what its pre-settlement said and what the first one
-did; after every reversal and top-up the cached deposit balance must equal the journal."""
+lines alone (the baseline), `pre_settle`, then `settle`. Untimed after each settlement: a
+cashier reverses it, and the patient pays back the refund the settlement made (a reversal leaves
+refunds already made in place, by design), so every round starts with the same balance. Every
+settlement must refund what its pre-settlement said and what the first one did; after every
+reversal and top-up the cached deposit balance must equal the journal."""
 
 from __future__ import annotations
 
@@ -48,6 +48,9 @@ ENV = {
     "BEDSIDE_DATABASE_URL": SQLITE_URL,
     "BEDSIDE_DEMO": "1",
     "BEDSIDE_DISPATCH_IN_PROCESS": "0",
+    # The officer approves by hand, as in the discharge tests; the auto-approve rule would
+    # already have opened the settlement at the ward's clearance.
+    "BEDSIDE_INSURANCE_AUTO_APPROVE": "0",
     "BEDSIDE_LOG_LEVEL": "WARNING",
 }
 _SAVED_ENV = {k: os.environ.get(k) for k in ENV}
