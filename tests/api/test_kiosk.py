@@ -178,3 +178,33 @@ def test_telemetry_is_stored_and_shown_to_the_admin(client, session):
     staff_login(client, "it.admin")
     page = client.get("/console/kiosks")
     assert 'data-testid="kiosk-health-K-TEL" data-health="warning"' in page.text
+
+
+def test_phone_qr_code_signs_in_once_and_expires(client, session, sms, kiosk_key):
+    import re
+
+    from tests.helpers import phone_login
+
+    patient = factories.patient(session, phone="13600000088")
+    factories.account_for(session, "13600000088", patient)
+    phone_login(client, sms, "13600000088")
+    page = client.get(f"/phone/kiosk-code/{patient.id}")
+    code = re.search(r'data-code="([^"]+)"', page.text).group(1)
+    assert code.startswith("BSK1:")
+    other = factories.patient(session, name="陌生人", birth=factories.date(1970, 1, 1))
+    assert client.get(f"/phone/kiosk-code/{other.id}").status_code == 404  # not a patient of this account
+    later = re.search(r'data-code="([^"]+)"', client.get(f"/phone/kiosk-code/{patient.id}").text).group(1)
+    client.cookies.clear()
+    client.cookies.set("bs_kiosk", kiosk_key)
+    token = csrf(client, "/kiosk/login")
+    ok = client.post(
+        "/kiosk/login", data={"kind": "phone_qr", "value": code, "csrf_token": token}, follow_redirects=False
+    )
+    assert ok.status_code == 303
+    token = csrf(client, "/kiosk/login")  # signing in renews the browser's CSRF token
+    again = client.post("/kiosk/login", data={"kind": "phone_qr", "value": code, "csrf_token": token})
+    assert again.status_code == 401  # one use
+    with time_machine.travel(utcnow() + timedelta(minutes=3)):
+        token = csrf(client, "/kiosk/login")
+        late = client.post("/kiosk/login", data={"kind": "phone_qr", "value": later, "csrf_token": token})
+    assert late.status_code == 401  # two minutes

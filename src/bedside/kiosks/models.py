@@ -53,3 +53,18 @@ class KioskTelemetry(Base):
     kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class KioskLoginCode(Base):
+    """A short-lived, one-use code shown on the patient's phone and scanned at a kiosk."""
+
+    __tablename__ = "kiosk_login_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_kiosk_id: Mapped[int | None]

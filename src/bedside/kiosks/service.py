@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from bedside.core.errors import (
     RateLimited,
 )
 from bedside.core.i18n import N_
-from bedside.kiosks.models import Kiosk
+from bedside.kiosks.models import Kiosk, KioskLoginCode
 from bedside.patients import service as patients_service
 from bedside.patients.models import CredentialKind, Patient
 from bedside.settings import get_settings
@@ -167,6 +167,8 @@ def authenticate(session: Session, key: str | None) -> Kiosk:
     return kiosk
 
 
+# A QR code shown on the patient's phone (one use, two minutes).
+PHONE_QR = "phone_qr"
 LOGIN_KINDS = (
     CredentialKind.RESIDENT_ID,
     CredentialKind.INSURANCE_CARD,
@@ -176,19 +178,54 @@ LOGIN_KINDS = (
 )
 
 
+PHONE_CODE_PREFIX = "BSK1:"
+PHONE_CODE_TTL = timedelta(minutes=2)
+
+
+def issue_phone_code(session: Session, account_id: int, patient_id: int) -> tuple[str, datetime]:
+    """A code for the phone to show as a QR: valid two minutes, for one sign-in, for a patient
+    the account acts for (the caller checks that)."""
+    code = secrets.token_urlsafe(18)
+    expires = utcnow() + PHONE_CODE_TTL
+    session.add(
+        KioskLoginCode(
+            code_hash=token_digest(code), patient_id=patient_id, account_id=account_id, expires_at=expires
+        )
+    )
+    session.commit()
+    return PHONE_CODE_PREFIX + code, expires
+
+
+def _redeem_phone_code(session: Session, kiosk: Kiosk, scanned: str) -> Patient | None:
+    if not scanned.startswith(PHONE_CODE_PREFIX):
+        return None
+    row = session.scalar(
+        select(KioskLoginCode)
+        .where(KioskLoginCode.code_hash == token_digest(scanned.removeprefix(PHONE_CODE_PREFIX)))
+        .with_for_update()
+    )
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    row.used_at, row.used_by_kiosk_id = utcnow(), kiosk.id
+    return patients_service.get(session, row.patient_id)
+
+
 def patient_login(
     session: Session, kiosk: Kiosk, kind: str, value: str, id_last6: str | None = None
 ) -> tuple[Patient, str]:
     """Signs a patient in at this kiosk. A typed inpatient number also needs the last six
     characters of the resident ID, since the number is printed on wristbands and papers."""
-    if kind not in {k.value for k in LOGIN_KINDS}:
+    if kind not in {k.value for k in LOGIN_KINDS} and kind != PHONE_QR:
         raise InvalidInput(N_("Unknown kind of card."), code="invalid_credential_kind")
     value = (value or "").strip().upper() if kind == CredentialKind.RESIDENT_ID else (value or "").strip()
     if not value:
         raise InvalidInput(N_("Fill in every field."), code="field_required", field="value")
     actor = actor_for(kiosk)
     _limit_guesses(session, kiosk)
-    patient = patients_service.find_by_credential(session, kind, value)
+    if kind == PHONE_QR:
+        patient = _redeem_phone_code(session, kiosk, value)
+    else:
+        patient = patients_service.find_by_credential(session, kind, value)
     ok = patient is not None
     if ok and kind == CredentialKind.INPATIENT_NO:
         last6 = (id_last6 or "").strip().upper()

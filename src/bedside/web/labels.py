@@ -144,6 +144,7 @@ LABELS: dict[str, dict[str, str]] = {
         "health_card": N_("Health card"),
         "visit_card": N_("Visit card"),
         "inpatient_no": N_("Inpatient number"),
+        "phone_qr": N_("Phone QR code"),
     },
     "role": {
         "admin": N_("Administrator"),

@@ -22,7 +22,7 @@ from bedside.web.rendering import locale_of, render
 
 router = APIRouter(prefix="/kiosk", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 
-LOGIN_KINDS = [k.value for k in kiosks_service.LOGIN_KINDS]
+LOGIN_KINDS = [k.value for k in kiosks_service.LOGIN_KINDS] + [kiosks_service.PHONE_QR]
 
 
 @router.get("/activate")

@@ -15,11 +15,12 @@ from bedside.admissions import service as admissions_service
 from bedside.core.errors import DomainError
 from bedside.hospital import service as hospital_service
 from bedside.journeys import service as journeys_service
+from bedside.kiosks import service as kiosks_service
 from bedside.notifications import service as notifications_service
 from bedside.patients import service as patients_service
 from bedside.settings import get_settings
 from bedside.web import cookies, security
-from bedside.web.deps import PHONE_COOKIE, AccountUser, DbSession, IdQuery
+from bedside.web.deps import PHONE_COOKIE, AccountUser, DbSession, IdPath, IdQuery
 from bedside.web.forms import form_error
 from bedside.web.rendering import locale_of, render
 from bedside.web.shared_routes import safe_next
@@ -105,6 +106,16 @@ def home(request: Request, session: DbSession, me: AccountUser, p: IdQuery = Non
             "patient_ids": ids,
             "unread": notifications_service.unread_count(session, me.account.id),
         },
+    )
+
+
+@router.get("/kiosk-code/{patient_id}")
+def kiosk_code(request: Request, session: DbSession, me: AccountUser, patient_id: IdPath) -> Response:
+    """A one-use QR code, valid for two minutes, that signs this patient in at a kiosk."""
+    patient = accounts_service.require_patient(session, me.actor, patient_id)
+    code, expires = kiosks_service.issue_phone_code(session, me.account.id, patient.id)
+    return render(
+        request, "phone/kiosk_code.html", {"me": me, "patient": patient, "code": code, "expires": expires}
     )
 
 
