@@ -207,10 +207,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.web.kiosk.admission import router as kiosk_admission_router
     from bedside.web.kiosk.discharge import router as kiosk_discharge_router
     from bedside.web.kiosk.money import router as kiosk_money_router
+    from bedside.web.kiosk.reports import router as kiosk_reports_router
     from bedside.web.kiosk.routes import router as kiosk_router
     from bedside.web.phone.admission import router as phone_admission_router
     from bedside.web.phone.discharge import router as phone_discharge_router
     from bedside.web.phone.money import router as phone_money_router
+    from bedside.web.phone.reports import router as phone_reports_router
     from bedside.web.phone.routes import router as phone_router
     from bedside.web.sandbox.routes import router as sandbox_router
     from bedside.web.shared_routes import router as shared_router
@@ -223,10 +225,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         phone_money_router,
         phone_admission_router,
         phone_discharge_router,
+        phone_reports_router,
         kiosk_router,
         kiosk_money_router,
         kiosk_admission_router,
         kiosk_discharge_router,
+        kiosk_reports_router,
         console_router,
         console_money_router,
         console_admission_router,

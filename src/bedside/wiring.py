@@ -18,4 +18,5 @@ from bedside.notifications import models as _notifications  # noqa: F401
 from bedside.patients import models as _patients  # noqa: F401
 from bedside.payments import models as _payments  # noqa: F401
 from bedside.payments.sandbox import models as _sandbox  # noqa: F401
+from bedside.reports import models as _reports  # noqa: F401
 from bedside.staff import models as _staff  # noqa: F401

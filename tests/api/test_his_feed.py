@@ -110,3 +110,45 @@ def test_cli_creates_a_client_and_shows_the_key_once():
     assert "bi_" in out.output
     bad = runner.invoke(cli, ["create-integration", "HIS-x", "--scope", "everything"])
     assert bad.exit_code == 1 and "invalid_scope" in bad.output
+
+
+def test_reports_reach_the_patient_and_nobody_else(client, session, sms):
+    import base64
+
+    from bedside.core.db import utcnow
+    from tests.helpers import phone_login
+
+    patient = factories.patient(session, name="庞统", phone="13600000055")
+    factories.account_for(session, "13600000055", patient)
+    auth = {"Authorization": f"Bearer {_key(['reports'])}"}
+    body = {
+        "his_ref": "LIS-1",
+        "resident_id": patient.resident_id,
+        "kind": "lab",
+        "title": "血常规",
+        "department": "检验科",
+        "reported_at": utcnow().isoformat(),
+        "result_text": "白细胞 6.1 ×10^9/L",
+        "pdf_base64": base64.b64encode(b"%PDF-1.4 report").decode(),
+    }
+    r = client.post("/api/v1/his/reports", json=body, headers=auth)
+    assert r.status_code == 201 and r.json()["created"] is True
+    assert client.post("/api/v1/his/reports", json=body, headers=auth).json()["created"] is False
+    bad = client.post(
+        "/api/v1/his/reports", json={**body, "his_ref": "LIS-2", "pdf_base64": "bm90IGEgcGRm"}, headers=auth
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "not_a_pdf"
+    fix = client.post(
+        "/api/v1/his/reports",
+        json={**body, "his_ref": "LIS-3", "supersedes_his_ref": "LIS-1", "result_text": "白细胞 6.2 ×10^9/L"},
+        headers=auth,
+    )
+    assert fix.status_code == 201
+    phone_login(client, sms, "13600000055")
+    listing = client.get(f"/phone/patients/{patient.id}/reports")
+    assert listing.text.count('data-testid="report"') == 1  # the correction replaces the original
+    one = client.get(f"/phone/reports/{fix.json()['id']}")
+    assert "6.2" in one.text
+    assert client.get(f"/phone/reports/{fix.json()['id']}/report.pdf").content.startswith(b"%PDF")
+    other = factories.patient(session, name="徐庶", birth=factories.date(1966, 6, 6))
+    assert client.get(f"/phone/patients/{other.id}/reports").status_code == 404

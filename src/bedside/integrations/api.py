@@ -22,6 +22,7 @@ from bedside.core.i18n import N_
 from bedside.hospital.models import Department
 from bedside.integrations import service
 from bedside.patients import service as patients_service
+from bedside.reports import service as reports_service
 from bedside.web.deps import DbSession
 
 router = APIRouter(prefix="/api/v1/his", tags=["his"])
@@ -37,6 +38,7 @@ def _client(scope: str):  # type: ignore[no-untyped-def]
 
 NoticeClient = Annotated[Actor, _client("admission_notices")]
 ChargeClient = Annotated[Actor, _client("charges")]
+ReportClient = Annotated[Actor, _client("reports")]
 
 
 class HisNoticeIn(BaseModel):
@@ -98,3 +100,15 @@ def post_charges(inpatient_no: str, body: ChargesIn, session: DbSession, me: Cha
     stay = charges_service.by_inpatient_no(session, inpatient_no)
     result = charges_service.post(session, me, stay.id, body.lines)
     return ChargesOut(created=result.created, duplicates=result.duplicates)
+
+
+class ReportOut(BaseModel):
+    id: int
+    created: bool
+
+
+@router.post("/reports", status_code=201)
+def report(body: reports_service.ReportIn, session: DbSession, me: ReportClient) -> ReportOut:
+    """An exam or lab report (LIS / PACS through the HIS); resending it changes nothing."""
+    row, created = reports_service.receive(session, me, body)
+    return ReportOut(id=row.id, created=created)

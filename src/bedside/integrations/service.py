@@ -16,7 +16,7 @@ from bedside.core.i18n import N_
 from bedside.integrations.models import IntegrationClient
 
 KEY_PREFIX = "bi_"
-SCOPES = ("admission_notices", "charges")
+SCOPES = ("admission_notices", "charges", "reports")
 
 
 class BadClientKey(DomainError):

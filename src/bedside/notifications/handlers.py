@@ -27,6 +27,7 @@ from bedside.notifications import service
 from bedside.patients import service as patients_service
 from bedside.payments import service as payments_service
 from bedside.payments.events import PaymentCredited, RefundFinished
+from bedside.reports.events import ReportReady
 from bedside.settings import get_settings
 from bedside.staff import service as staff_service
 
@@ -278,4 +279,17 @@ def discharged(session: Session, event: Discharged) -> None:
         params={"patient": patients_service.get(session, event.patient_id).name},
         dedupe_key=f"please_rate:{event.notice_id}",
         patient_id=event.patient_id,
+    )
+
+
+@subscribe(ReportReady)
+def report_ready(session: Session, event: ReportReady) -> None:
+    service.deliver(
+        session,
+        _accounts_for(session, event.patient_id),
+        template="report_ready",
+        params={"patient": patients_service.get(session, event.patient_id).name, "title": event.title},
+        dedupe_key=f"report_ready:{event.report_id}",
+        patient_id=event.patient_id,
+        link=f"/phone/reports/{event.report_id}",
     )

@@ -75,4 +75,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         N_("Please rate your stay"),
         N_("%(patient)s: we hope you are well. Tell us how your stay went."),
     ),
+    "report_ready": (
+        N_("Report ready"),
+        N_('%(patient)s: the report "%(title)s" is ready to read.'),
+    ),
 }

@@ -13,6 +13,7 @@ LABELS: dict[str, dict[str, str]] = {
         "admitted": N_("Admitted"),
         "cancelled": N_("Cancelled"),
     },
+    "report_kind": {"exam": N_("Examination"), "lab": N_("Laboratory")},
     "health": {"ok": N_("OK"), "warning": N_("Warning"), "fault": N_("Fault"), "offline": N_("Offline")},
     "consumable": {
         "receipt_paper": N_("Receipt paper"),
