@@ -199,6 +199,15 @@ def sandbox_bills(
         console.print(str(path))
 
 
+@app.command("kiosk-agent")
+def kiosk_agent() -> None:
+    """Run the kiosk's local device agent on 127.0.0.1 (settings: BEDSIDE_AGENT_*): the device
+    drivers (simulators unless configured), the page's HTTP + SSE API, telemetry to the server."""
+    from bedside.kiosk_agent.app import run
+
+    run()
+
+
 @app.command("create-integration")
 def create_integration(
     name: str,
