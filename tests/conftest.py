@@ -40,6 +40,8 @@ os.environ.update(
         "BEDSIDE_LOG_LEVEL": "WARNING",
         "BEDSIDE_HOSPITAL_NAME": "测试医院",
         "BEDSIDE_SANDBOX_BILLS_DIR": str(_TMP / "sandbox-bills"),
+        # Browser tests that need a kiosk agent start their own and point the page at it.
+        "BEDSIDE_KIOSK_AGENT_URL": "",
     }
 )
 

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     otp_resend_seconds: int = 60
     otp_daily_limit: int = 10
     otp_max_attempts: int = 5
+    # Where each kiosk's browser finds its local device agent (`bedside kiosk-agent`); empty: none.
+    kiosk_agent_url: str = "http://127.0.0.1:8765"
     # Insured stays whose charges raise no review flag skip the insurance officer.
     insurance_auto_approve: bool = False
     # Where the bundled payment sandbox writes the channels' daily statement files.

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -422,7 +423,9 @@ def test_event_bus_replays_what_a_reconnecting_stream_missed() -> None:
             bus.unsubscribe(sub)
         return [e.type for e in replay.backlog], [e.type for e in fresh.backlog], live
 
-    replayed, fresh_backlog, live = asyncio.run(scenario())
+    # A thread of its own: the browser tests' Playwright may already run a loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        replayed, fresh_backlog, live = pool.submit(asyncio.run, scenario()).result()
     assert replayed == ["code_scanned", "note_accepted"]
     assert fresh_backlog == []
     assert live is not None and live.type == "frame_captured"

@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.responses import Response
 
 from bedside.admissions import service as admissions_service
 from bedside.core.errors import DomainError, InvalidInput, NotFound
 from bedside.core.i18n import N_
+from bedside.core.money import format_yuan
 from bedside.deposits import service as deposits_service
 from bedside.documents import receipts as documents
 from bedside.hospital import service as hospital_service
@@ -250,3 +252,21 @@ def receipt_escpos(request: Request, session: DbSession, me: KioskPatient, order
     order = _order(session, me, order_id)
     data = documents.receipt_escpos(receipt_for(session, order, locale_of(request)), locale_of(request))
     return Response(data, media_type="application/vnd.escpos")
+
+
+class NoteIn(BaseModel):
+    seq: int = Field(ge=1, le=10_000)
+    denomination_fen: int = Field(ge=0, le=10_000_000)
+
+
+class NoteOut(BaseModel):
+    amount_fen: int
+    amount: str
+
+
+@router.post("/cash/{order_id}/notes")
+def cash_note_json(body: NoteIn, session: DbSession, me: KioskPatient, order_id: IdPath) -> NoteOut:
+    """What the page forwards from the kiosk agent's cash acceptor, note by note."""
+    _cash_ctx(session, me, order_id)
+    order = cash.accept_note(session, me.actor, order_id, body.seq, body.denomination_fen)
+    return NoteOut(amount_fen=order.amount_fen, amount=format_yuan(order.amount_fen))
