@@ -171,3 +171,47 @@ def test_agent_offline_the_page_says_so_and_nothing_moves(session, new_page, mon
     page.fill("#key", key)
     page.click("button[type=submit]")
     expect(page.locator("body")).to_have_attribute("data-agent-state", "down", timeout=10000)
+
+
+def test_discharge_documents_come_out_of_the_laser_printer_stamped(session, new_page, start_agent):
+    from bedside.charges import service as charges
+    from bedside.core.clock import local_today
+    from bedside.discharge import service as discharge
+    from tests.conftest import DATABASE
+    from tests.integration.discharge.conftest import HIS, admitted, line, signature
+
+    ip = admitted(session)
+    with DATABASE.session() as s:
+        charges.post(s, HIS, ip.notice_id, [line("1", "A", 200000, "bed"), line("2", "C", 5000, "lab")])
+        discharge.order(s, ip.doctor, ip.notice_id, local_today())
+        discharge.clear_ward(s, ip.nurse, ip.notice_id, no_pending_orders=True, charges_posted=True)
+        discharge.review(s, ip.officer, ip.notice_id, "approve")
+        discharge.settle(s, ip.adm.me, ip.notice_id, signature(), "agent-settle-01")
+    _, key = kiosks_service.register(
+        session,
+        SYSTEM,
+        code="K-DOC",
+        name="出院机",
+        location="大厅",
+        model="ZK-43",
+        serial="S-DOC",
+        modules=["laser_printer", "stamper"],
+    )
+    agent = start_agent()
+    page = new_page(KIOSK)
+    page.goto(f"/kiosk/activate?key={key}")
+    page.fill("#key", key)
+    page.click("button[type=submit]")
+    page.locator("[data-testid=login-resident-id]").click()
+    for ch in ip.adm.patient.resident_id:
+        page.click(f".keypad button[data-key='{ch}']")
+    page.locator("[data-testid=kiosk-login-submit]").click()
+    page.goto(f"/kiosk/stays/{ip.notice_id}/settled")
+    for kind in ("e_invoice", "fee_list", "settlement_list"):
+        expect(page.locator(f"[data-testid=print-{kind}]")).to_have_attribute(
+            "data-print-state", "printed", timeout=15000
+        )
+    pdfs = sorted(agent.out.rglob("*.pdf"))
+    stamps = sorted(agent.out.rglob("*.stamp.json"))
+    assert len(pdfs) == 3 and all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+    assert len(stamps) == 2  # the invoice and the settlement list carry the stamp; the fee list does not
