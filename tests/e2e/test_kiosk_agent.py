@@ -215,3 +215,23 @@ def test_discharge_documents_come_out_of_the_laser_printer_stamped(session, new_
     stamps = sorted(agent.out.rglob("*.stamp.json"))
     assert len(pdfs) == 3 and all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
     assert len(stamps) == 2  # the invoice and the settlement list carry the stamp; the fee list does not
+
+
+def test_phone_qr_scanned_at_the_kiosk_signs_in(session, new_page, start_agent):
+    from bedside.kiosks import service as kiosks
+    from tests.conftest import DATABASE
+
+    patient, _, key = _setup(session)
+    account = factories.account_for(session, "13700000031", patient)
+    with DATABASE.session() as s:
+        code, _ = kiosks.issue_phone_code(s, account.id, patient.id)
+    agent = start_agent()
+    page = new_page(KIOSK)
+    page.goto(f"/kiosk/activate?key={key}")
+    page.fill("#key", key)
+    page.click("button[type=submit]")
+    page.goto("/kiosk/login?kind=phone_qr")
+    expect(page.locator("body")).to_have_attribute("data-agent-state", "up")
+    page.wait_for_timeout(300)
+    assert httpx.post(f"{agent.url}/control/scanner", json={"text": code}).status_code == 200
+    expect(page.locator("[data-testid=kiosk-patient-name]")).to_be_visible(timeout=10000)

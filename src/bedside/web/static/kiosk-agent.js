@@ -23,37 +23,52 @@
     if (box) { box.hidden = false; }
   }
 
+  // One job at a time: the stamper stamps the printer's last document, so a document and its
+  // stamp must not be interleaved with the next print.
   function printAll() {
-    var items = document.querySelectorAll("[data-print-url][data-print-kind]");
-    items.forEach(function (el) {
+    var chain = Promise.resolve();
+    document.querySelectorAll("[data-print-url][data-print-kind]").forEach(function (el) {
       if (el.getAttribute("data-print-state")) { return; }
       el.setAttribute("data-print-state", "printing");
       var kind = el.getAttribute("data-print-kind");
-      fetch(el.getAttribute("data-print-url"), { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.arrayBuffer() : Promise.reject({ code: "fetch_failed" }); })
-        .then(function (bytes) {
-          return agent("/print/" + kind, { method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: bytes });
-        })
-        .then(function () {
-          // Invoices and settlement lists get the hospital's stamp on their first page.
-          return el.hasAttribute("data-stamp") ? post("/devices/stamper/stamp", { page: 1, x_mm: 150, y_mm: 40 }) : null;
-        })
-        .then(function () { el.setAttribute("data-print-state", "printed"); })
-        .catch(function (err) { showError(el, err); });
+      chain = chain.then(function () {
+        return fetch(el.getAttribute("data-print-url"), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.arrayBuffer() : Promise.reject({ code: "fetch_failed" }); })
+          .then(function (bytes) {
+            return agent("/print/" + kind, { method: "POST", headers: { "Content-Type": "application/octet-stream" }, body: bytes });
+          })
+          .then(function () {
+            // Invoices and settlement lists get the hospital's stamp on their first page.
+            return el.hasAttribute("data-stamp") ? post("/devices/stamper/stamp", { page: 1, x_mm: 150, y_mm: 40 }) : null;
+          })
+          .then(function () { el.setAttribute("data-print-state", "printed"); })
+          .catch(function (err) { showError(el, err); });
+      });
     });
   }
 
-  function idCardLogin(events) {
+  // Any credential the devices read signs the patient in: the ID card, an insurance / health /
+  // visit card, or a scanned code (the phone's one-use QR, or an e-health-card QR).
+  function deviceLogin(events) {
     var form = document.querySelector("[data-testid=kiosk-login]");
-    var kind = form && form.querySelector("input[name=kind]");
-    if (!form || !kind || kind.value !== "resident_id") { return; }
+    if (!form) { return; }
+    function submit(kind, value) {
+      form.querySelector("input[name=kind]").value = kind;
+      form.querySelector("#value").value = value;
+      form.submit();
+    }
     events.addEventListener("card_inserted", function (e) {
-      var data = JSON.parse(e.data);
-      if (data.kind !== "id_reader") { return; }
-      post("/devices/id_reader/read").then(function (card) {
-        form.querySelector("#value").value = card.resident_id;
-        form.submit();
-      }).catch(function () { /* the patient can still type the number */ });
+      var kind = JSON.parse(e.data).kind;
+      if (kind === "id_reader") {
+        post("/devices/id_reader/read").then(function (card) { submit("resident_id", card.resident_id); }).catch(function () {});
+      } else if (kind === "card_reader") {
+        post("/devices/card_reader/read").then(function (card) { submit(card.kind, card.number); }).catch(function () {});
+      }
+    });
+    events.addEventListener("code_scanned", function () {
+      post("/devices/scanner/scan").then(function (scan) {
+        submit(scan.text.indexOf("BSK1:") === 0 ? "phone_qr" : "health_card", scan.text);
+      }).catch(function () {});
     });
   }
 
@@ -85,7 +100,7 @@
     body.setAttribute("data-agent-state", "up");
     var events = new EventSource(AGENT + "/events");
     printAll();
-    idCardLogin(events);
+    deviceLogin(events);
     cash(events);
   }).catch(function () {
     body.setAttribute("data-agent-state", "down");
