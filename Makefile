@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test install lint bench i18n clean
+.PHONY: demo test install font lint bench i18n clean
 
 $(STAMP): requirements/base.txt requirements/dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,19 @@ $(STAMP): requirements/base.txt requirements/dev.txt pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) font
+
+# The PDFs' Chinese font is a subset of Debian's fonts-noto-cjk, built here rather than
+# committed (scripts/subset_cjk_font.py; deterministic, a few seconds).
+FONT := src/bedside/documents/fonts/BedsideSansSC-Regular.ttf
+CJK_SOURCE := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+
+font: $(STAMP)
+	@if [ ! -f $(FONT) ]; then \
+	  if [ -f $(CJK_SOURCE) ]; then $(BIN)/python scripts/subset_cjk_font.py; \
+	  else echo "note: receipts, wristbands and discharge documents need a Chinese font:" \
+	    "apt-get install fonts-noto-cjk, then make install"; fi; \
+	fi
 
 demo: install
 	BEDSIDE_DEMO=1 $(BIN)/bedside demo

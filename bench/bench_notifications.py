@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from benchkit import BenchFailed, drop_pg_database, expect, pg_database
+
 N = int(os.environ.get("BENCH_N", "300"))
 AMOUNT_FEN = 10000
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TMP = Path(tempfile.mkdtemp(prefix="bedside-bench-"))
 SQLITE_URL = f"sqlite:///{TMP / 'bench.sqlite3'}"
 
@@ -38,9 +39,8 @@ ENV = {
 _SAVED_ENV = {k: os.environ.get(k) for k in ENV}
 os.environ.update(ENV)
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlalchemy.exc import DBAPIError  # noqa: E402
 
 from bedside import dbtools, wiring  # noqa: E402,F401
 from bedside.accounts.models import Account, AccountPatient  # noqa: E402
@@ -64,15 +64,6 @@ from bedside.settings import get_settings  # noqa: E402
 from bedside.staff import service as staff_service  # noqa: E402
 
 Note = tuple[Mapping[str, str], bytes]
-
-
-class BenchFailed(AssertionError):
-    """Raised explicitly (not with `assert`), so `python -O` cannot turn the checks off."""
-
-
-def expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise BenchFailed(message)
 
 
 @dataclass
@@ -277,32 +268,6 @@ def bench_database(url: str) -> dict[str, Timing]:
     finally:
         registry.reset()
         database.dispose()
-
-
-def pg_database() -> tuple[str, str, str] | None:
-    """(admin url, fresh database url, its name), or None with a note when none answers."""
-    base = os.environ.get("BEDSIDE_BENCH_PG_URL") or PG_DEFAULT
-    name = f"bedside_bench_{secrets.token_hex(5)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except DBAPIError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        print(f"  (PostgreSQL skipped: {make_url(base).render_as_string()} not reachable: {reason})")
-        return None
-    finally:
-        admin.dispose()
-    return base, make_url(base).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_pg_database(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 ROWS = (

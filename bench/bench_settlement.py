@@ -31,13 +31,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from benchkit import BenchFailed, drop_pg_database, expect, pg_database
+
 N_LINES = int(os.environ.get("BENCH_LINES", "2000"))
 R = int(os.environ.get("BENCH_R", "30"))
 # The default run takes about 20 s on 2 cores; a slower machine can lower the PostgreSQL rounds,
 # whose calls cost more (row locks, round trips), to stay within the 3 minutes a bench may take.
 R_PG = int(os.environ.get("BENCH_R_PG", str(R)))
 DEPOSIT_FEN = 500000
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TMP = Path(tempfile.mkdtemp(prefix="bedside-bench-"))
 SQLITE_URL = f"sqlite:///{TMP / 'bench.sqlite3'}"
 
@@ -57,9 +58,7 @@ _SAVED_ENV = {k: os.environ.get(k) for k in ENV}
 os.environ.update(ENV)
 
 from PIL import Image, ImageDraw  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.exc import DBAPIError  # noqa: E402
 
 from bedside import dbtools, wiring  # noqa: E402,F401
 from bedside.accounts.models import Account, AccountPatient  # noqa: E402
@@ -108,15 +107,6 @@ DETAILS = {
     "allergies": "青霉素",
 }
 HIS = Actor(kind="his", id=1, label="HIS")
-
-
-class BenchFailed(AssertionError):
-    """Raised explicitly (not with `assert`), so `python -O` cannot turn the checks off."""
-
-
-def expect(condition: bool, message: str) -> None:
-    if not condition:
-        raise BenchFailed(message)
 
 
 class FullGcWatch:
@@ -453,32 +443,6 @@ def bench_database(url: str, rounds: int) -> dict[str, Timing]:
     finally:
         registry.reset()
         database.dispose()
-
-
-def pg_database() -> tuple[str, str, str] | None:
-    """(admin url, fresh database url, its name), or None with a note when none answers."""
-    base = os.environ.get("BEDSIDE_BENCH_PG_URL") or PG_DEFAULT
-    name = f"bedside_bench_{secrets.token_hex(5)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except DBAPIError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        print(f"  (PostgreSQL skipped: {make_url(base).render_as_string()} not reachable: {reason})")
-        return None
-    finally:
-        admin.dispose()
-    return base, make_url(base).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_pg_database(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 ROWS = (

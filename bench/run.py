@@ -9,6 +9,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+# The benchmarks import their shared helpers (benchkit) from this folder.
+sys.path.insert(0, str(HERE))
+
+
 def main() -> int:
     names = sys.argv[1:] or sorted(p.stem for p in HERE.glob("bench_*.py"))
     for name in names:

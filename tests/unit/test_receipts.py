@@ -313,3 +313,14 @@ def test_qr_is_never_micro():
     assert qr_png("1").startswith(b"\x89PNG\r\n\x1a\n")
     svg = qr_svg(VERIFY_URL, title="收据")
     assert svg.startswith("<svg") and "<title>收据</title>" in svg
+
+
+def test_a_server_without_the_font_says_so_instead_of_crashing(monkeypatch, tmp_path):
+    import pytest
+
+    from bedside.documents import fonts
+
+    monkeypatch.setattr(fonts, "FONT_PATH", tmp_path / "absent.ttf")
+    with pytest.raises(fonts.FontMissing) as err:
+        fonts.font_path()
+    assert (err.value.status, err.value.code) == (503, "cjk_font_missing")

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from bedside.documents.fonts import FONT_PATH, renderable
+from bedside.documents.fonts import font_path, renderable
 
 DEFAULT_LABEL = "电子票据专用章"
 SEAL_RED = (214, 26, 32)
@@ -111,7 +111,7 @@ def _star(cx: float, cy: float, radius: float) -> list[tuple[float, float]]:
 
 @lru_cache(maxsize=16)
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(FONT_PATH, size)
+    return ImageFont.truetype(font_path(), size)
 
 
 def _draw_arc_text(ink: Image.Image, text: str, centre: float, outer_radius: float, big: int) -> None:

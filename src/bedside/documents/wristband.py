@@ -23,7 +23,7 @@ from functools import lru_cache
 import segno
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
-from bedside.documents.fonts import FONT_PATH, renderable
+from bedside.documents.fonts import font_path, renderable
 
 MM_PER_INCH = 25.4
 INPATIENT_NO = re.compile(r"[A-Z0-9]{4,20}")
@@ -138,7 +138,7 @@ class FittedText:
 
 @lru_cache(maxsize=16)
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(FONT_PATH, size)
+    return ImageFont.truetype(font_path(), size)
 
 
 def _extent(text: str, font: ImageFont.FreeTypeFont) -> tuple[int, int, int, int]:
