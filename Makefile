@@ -28,7 +28,7 @@ font: $(STAMP)
 	fi
 
 demo: install
-	BEDSIDE_DEMO=1 $(BIN)/bedside demo
+	BEDSIDE_DEMO=1 BEDSIDE_NOTIFY_CHANNELS=$${BEDSIDE_NOTIFY_CHANNELS:-sms,wechat,log} $(BIN)/bedside demo
 
 test: install
 	$(BIN)/pytest

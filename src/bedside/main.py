@@ -202,18 +202,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.payments.api import router as payments_api
     from bedside.web.console.admission import router as console_admission_router
     from bedside.web.console.discharge import router as console_discharge_router
+    from bedside.web.console.education import router as console_education_router
+    from bedside.web.console.followup import router as console_followup_router
     from bedside.web.console.money import router as console_money_router
+    from bedside.web.console.notifications import router as console_notifications_router
+    from bedside.web.console.records import router as console_records_router
     from bedside.web.console.routes import router as console_router
+    from bedside.web.console.surveys import router as console_surveys_router
     from bedside.web.kiosk.admission import router as kiosk_admission_router
     from bedside.web.kiosk.discharge import router as kiosk_discharge_router
+    from bedside.web.kiosk.face import router as kiosk_face_router
     from bedside.web.kiosk.money import router as kiosk_money_router
+    from bedside.web.kiosk.printing import router as kiosk_printing_router
+    from bedside.web.kiosk.records import router as kiosk_records_router
     from bedside.web.kiosk.reports import router as kiosk_reports_router
     from bedside.web.kiosk.routes import router as kiosk_router
     from bedside.web.phone.admission import router as phone_admission_router
     from bedside.web.phone.discharge import router as phone_discharge_router
+    from bedside.web.phone.education import router as phone_education_router
+    from bedside.web.phone.face import router as phone_face_router
     from bedside.web.phone.money import router as phone_money_router
+    from bedside.web.phone.notifications import router as phone_notifications_router
+    from bedside.web.phone.records import router as phone_records_router
     from bedside.web.phone.reports import router as phone_reports_router
     from bedside.web.phone.routes import router as phone_router
+    from bedside.web.phone.surveys import router as phone_surveys_router
     from bedside.web.sandbox.routes import router as sandbox_router
     from bedside.web.shared_routes import router as shared_router
     from bedside.web.verify import router as verify_router
@@ -226,15 +239,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         phone_admission_router,
         phone_discharge_router,
         phone_reports_router,
+        phone_face_router,
+        phone_education_router,
+        phone_surveys_router,
+        phone_notifications_router,
+        phone_records_router,
         kiosk_router,
         kiosk_money_router,
         kiosk_admission_router,
         kiosk_discharge_router,
         kiosk_reports_router,
+        kiosk_face_router,
+        kiosk_printing_router,
+        kiosk_records_router,
         console_router,
         console_money_router,
         console_admission_router,
         console_discharge_router,
+        console_education_router,
+        console_surveys_router,
+        console_followup_router,
+        console_notifications_router,
+        console_records_router,
         sandbox_router,
         admissions_api,
         me_api,

@@ -22,12 +22,23 @@ def run_once(factory: sessionmaker[Session]) -> None:
     payments.run_once(factory)
     with factory() as session:
         beds.expire_assignments(session)
+    from bedside.surveys import followup
+
+    followup.run_periodically(factory)
+    from bedside.notifications import service as notifications
+
+    with factory() as session:
+        notifications.send_due(session)
+    from bedside.records import service as records
+
+    with factory() as session:
+        records.expire_unpaid(session)
 
 
 def daily(factory: sessionmaker[Session], last: date | None) -> date:
     """Once per local day: the sandbox publishes the bills of the days that ended; old kiosk
     telemetry is pruned."""
-    from bedside.kiosks import telemetry
+    from bedside.kiosks import face, telemetry
     from bedside.payments.worker import write_due_bills
     from bedside.settings import get_settings
 
@@ -36,6 +47,8 @@ def daily(factory: sessionmaker[Session], last: date | None) -> date:
         write_due_bills(factory, get_settings().sandbox_bills_dir)
         with factory() as session:
             telemetry.prune(session)
+        with factory() as session:
+            face.prune_unused(session)
     return today
 
 

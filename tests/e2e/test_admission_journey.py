@@ -16,17 +16,17 @@ from playwright.sync_api import expect
 from bedside.core.audit import SYSTEM
 from bedside.kiosks import service as kiosks_service
 from tests import factories
-from tests.e2e.conftest import DESKTOP, KIOSK, PHONE, shot
+from tests.e2e.conftest import KIOSK, PHONE, shot
+from tests.e2e.steps import (
+    answer_health_questions,
+    console,
+    fill_admission_details,
+    kiosk_sign_in,
+    pay_in_sandbox,
+    phone_sign_in,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def _staff_login(page, username):  # type: ignore[no-untyped-def]
-    page.goto("/console/login")
-    page.fill("#username", username)
-    page.fill("#password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/console/$"))
 
 
 def test_whole_admission_in_one_phone_session_and_one_kiosk_visit(session, sms, new_page):
@@ -49,8 +49,7 @@ def test_whole_admission_in_one_phone_session_and_one_kiosk_visit(session, sms, 
     phone_sign_ins = kiosk_sign_ins = 0
 
     # 1. The doctor issues the notice.
-    doctor = new_page(DESKTOP)
-    _staff_login(doctor, "dr.liu")
+    doctor = console(new_page, "dr.liu")
     doctor.get_by_role("link", name="住院证").first.click()
     doctor.get_by_role("link", name="开具住院证").click()
     doctor.fill("#q", patient.resident_id)
@@ -62,11 +61,7 @@ def test_whole_admission_in_one_phone_session_and_one_kiosk_visit(session, sms, 
 
     # 2. The patient requests a bed on the phone.
     phone = new_page(PHONE)
-    phone.goto("/phone/login")
-    phone.fill("#phone", "13700000021")
-    phone.click("button:has-text('获取验证码')")
-    phone.fill("#code", sms.last_code("13700000021"))
-    phone.click("button:has-text('登录')")
+    phone_sign_in(phone, sms, "13700000021")
     phone_sign_ins += 1
     phone.locator("[data-testid=next-step-action]").click()
     phone.locator("[data-testid=request-bed]").click()
@@ -75,8 +70,7 @@ def test_whole_admission_in_one_phone_session_and_one_kiosk_visit(session, sms, 
     shot(phone, "phone-queue")
 
     # 3. The admission prep center assigns a bed from the queue.
-    center = new_page(DESKTOP)
-    _staff_login(center, "center.wu")
+    center = console(new_page, "center.wu")
     center.goto("/console/beds")
     row = center.locator("[data-testid=bed-queue] tbody tr").first
     row.locator("select[name=bed_id]").select_option(str(bed.id))
@@ -94,47 +88,19 @@ def test_whole_admission_in_one_phone_session_and_one_kiosk_visit(session, sms, 
     expect(phone.locator("[data-testid=next-step]")).to_have_attribute("data-step", "complete_admission")
     phone.locator("[data-testid=next-step-action]").click()
     expect(phone.locator("[data-testid=bed-ready]")).to_contain_text(bed.code)
-    phone.locator("[data-testid=step-assessment]").click()
-    for name in ("morse_fall.history_of_falling", "morse_fall.secondary_diagnosis"):
-        phone.locator(f"[data-item='{name}'] input[value=no]").check()
-    phone.locator("[data-item='morse_fall.ambulatory_aid'] input").first.check()
-    for item in phone.locator("[data-questionnaire=padua_vte] .question").all():
-        item.locator("input[value=no]").check()
-    phone.fill("#height_cm", "178")
-    phone.fill("#weight_kg", "72")
-    phone.locator("[data-testid=save-assessment]").click()
+    answer_health_questions(phone, "178", "72")
     expect(phone.locator("[data-testid=checklist]")).to_contain_text("健康问卷")
-    phone.locator("[data-testid=step-details]").click()
-    phone.fill("#address", "湖南省长沙市芙蓉区五一大道 100 号")
-    phone.fill("#occupation", "工程师")
-    phone.select_option("#marital_status", "married")
-    phone.fill("#emergency_name", "马云禄")
-    phone.fill("#emergency_phone", "13811112222")
-    phone.select_option("#emergency_relation", "sibling")
-    phone.fill("#allergies", "青霉素")
-    phone.select_option("#insurance_type", "employee")
-    phone.locator("[data-testid=save-details]").click()
+    fill_admission_details(phone)
     expect(phone.locator("[data-testid=stay-state]")).to_have_attribute("data-state", "registered")
     phone.locator("[data-testid=deposit-link]").click()
-    phone.locator("[data-testid=pay]").click()
-    phone.locator("[data-testid=sandbox-pay]").click()
-    phone.locator("[data-testid=sandbox-confirm]").click()
-    expect(phone.locator("[data-testid=payment-status]")).to_have_attribute(
-        "data-state", "paid", timeout=15000
-    )
+    pay_in_sandbox(phone)
     phone.goto("/phone/")
     expect(phone.locator("[data-testid=next-step]")).to_have_attribute("data-step", "print_wristband")
     assert "/phone/login" not in phone.url  # still the same phone session
 
     # 5. One kiosk visit: sign in, complete admission, wristband.
     kiosk = new_page(KIOSK)
-    kiosk.goto(f"/kiosk/activate?key={kiosk_key}")
-    kiosk.fill("#key", kiosk_key)
-    kiosk.click("button[type=submit]")
-    kiosk.locator("[data-testid=login-resident-id]").click()
-    for ch in patient.resident_id:
-        kiosk.click(f".keypad button[data-key='{ch}']")
-    kiosk.locator("[data-testid=kiosk-login-submit]").click()
+    kiosk_sign_in(kiosk, kiosk_key, patient.resident_id)
     kiosk_sign_ins += 1
     kiosk.locator("[data-testid^=kiosk-stay-]").first.click()
     kiosk.locator("[data-testid=admit]").click()

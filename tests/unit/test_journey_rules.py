@@ -58,3 +58,135 @@ def test_discharge_steps():
         "settle_now",
     ]
     assert [step(d) for d in ("settled", "discharged", "revoked")] == ["documents", "documents", "go_to_ward"]
+
+
+# --- Every reachable combination -------------------------------------------------------------
+
+import itertools  # noqa: E402
+
+from bedside.journeys.rules import RecordCopyView, SurveyView  # noqa: E402
+
+DISCHARGE_STATES = (
+    None,
+    "ordered",
+    "ward_cleared",
+    "insurance_reviewed",
+    "ready_to_settle",
+    "settled",
+    "discharged",
+    "revoked",
+)
+RECORD_STATES = (
+    None,
+    "awaiting_payment",
+    "received",
+    "copying",
+    "ready_for_pickup",
+    "picked_up",
+    "mailed",
+    "rejected",
+    "cancelled",
+)
+
+
+def _stays():
+    """(notice view, may have surveys / record copies) for every reachable stay state."""
+    for state in ("issued", "bed_requested", "bed_assigned", "cancelled"):
+        yield _view(state), False
+    for paid in (False, True):
+        yield _view("registered", deposit_paid=paid), False
+    for discharge, low in itertools.product(DISCHARGE_STATES, (False, True)):
+        done = discharge in ("settled", "discharged")
+        yield _view("admitted", ward="心内一病区", bed="501-1", discharge=discharge, balance_low=low), done
+
+
+def _expected(notice: NoticeView, surveys: set[str], record: str | None) -> str:
+    """The priority written out as one decision list, independently of the rule table."""
+    open_stay = notice.state == "admitted" and notice.discharge in (None, "revoked")
+    if notice.discharge == "ready_to_settle":
+        return "settle_now"
+    if notice.state == "bed_assigned":
+        return "complete_admission"
+    if notice.state == "registered":
+        return "print_wristband" if notice.deposit_paid else "pay_deposit"
+    if open_stay and notice.balance_low:
+        return "top_up"
+    if record == "awaiting_payment":
+        return "pay_record_copy"
+    if notice.state == "issued":
+        return "request_bed"
+    if notice.state == "bed_requested":
+        return "wait_for_bed"
+    if notice.discharge in ("ordered", "ward_cleared", "insurance_reviewed"):
+        return "discharge_in_progress"
+    if open_stay:
+        return "go_to_ward"
+    if "follow_up" in surveys:
+        return "follow_up"
+    if "satisfaction" in surveys:
+        return "rate_stay"
+    if record == "ready_for_pickup":
+        return "record_copy_ready"
+    if record in ("received", "copying"):
+        return "record_copy_in_progress"
+    if notice.discharge in ("settled", "discharged"):
+        return "documents"
+    return "none"
+
+
+def test_every_reachable_combination():
+    seen: set[str] = set()
+    count = 0
+    for notice, done in _stays():
+        survey_sets = [set(), {"satisfaction"}, {"follow_up"}, {"satisfaction", "follow_up"}]
+        if not done:
+            survey_sets = [set()]
+        # Copies can be asked for once the patient is admitted.
+        records = RECORD_STATES if notice.state == "admitted" else (None,)
+        for kinds, record in itertools.product(survey_sets, records):
+            surveys = tuple(
+                SurveyView(i, kind, f"/phone/surveys/{i}", department="心血管内科")
+                for i, kind in enumerate(sorted(kinds), start=1)
+            )
+            copies = (RecordCopyView(3, record, "/phone/records/3"),) if record else ()
+            snap = Snapshot(1, (notice,), surveys=surveys, record_copies=copies)
+            step = next_step(snap)
+            assert step.code == _expected(notice, kinds, record), (notice, kinds, record)
+            # Every step reads as a sentence: its reason takes exactly the parameters it is given.
+            assert (step.reason % step.params) if step.params else step.reason
+            assert step.action is None or step.url, step.code
+            if step.code in ("pay_record_copy", "record_copy_ready", "record_copy_in_progress"):
+                assert step.url == "/phone/records/3"
+            if step.code in ("rate_stay", "follow_up"):
+                assert step.url and step.url.startswith("/phone/surveys/")
+            seen.add(step.code)
+            count += 1
+    assert count == 258
+    assert seen == {
+        "request_bed",
+        "wait_for_bed",
+        "complete_admission",
+        "pay_deposit",
+        "print_wristband",
+        "top_up",
+        "go_to_ward",
+        "discharge_in_progress",
+        "settle_now",
+        "documents",
+        "follow_up",
+        "rate_stay",
+        "pay_record_copy",
+        "record_copy_ready",
+        "record_copy_in_progress",
+        "none",
+    }
+
+
+def test_two_stays_the_urgent_one_wins():
+    settled = NoticeView(5, "admitted", "骨科", date(2026, 10, 1), discharge="settled")
+    new = NoticeView(9, "issued", "心血管内科", date(2026, 12, 1))
+    survey = SurveyView(2, "satisfaction", "/phone/surveys/2")
+    step = next_step(Snapshot(1, (settled, new), surveys=(survey,)))
+    assert (step.code, step.url) == ("request_bed", "/phone/notices/9")
+    step = next_step(Snapshot(1, (settled,), surveys=(survey,)))
+    assert step.code == "rate_stay"

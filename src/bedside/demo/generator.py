@@ -17,6 +17,7 @@ from bedside.core.audit import SYSTEM
 from bedside.core.auth import hash_password
 from bedside.core.db import utcnow
 from bedside.core.resident_id import check_digit
+from bedside.demo.care import seed as seed_care
 from bedside.demo.names import (
     DEPARTMENTS,
     DIAGNOSES,
@@ -26,6 +27,7 @@ from bedside.demo.names import (
     REGIONS,
     SURNAMES,
 )
+from bedside.demo.records import seed as seed_records
 from bedside.hospital.models import Bed, Campus, Department, Hospital, Room, Ward
 from bedside.hospital.states import BedState, RoomGender
 from bedside.kiosks import service as kiosks_service
@@ -231,6 +233,8 @@ def seed(session: Session, beds: int = 400, seed_value: int = 42) -> SeedReport:
     _census(session, rng)
     _demo_notice(session, dept_by_code["CARD"].id)
     _demo_discharge(session, dept_by_code["CARD"].id)
+    seed_care(session)
+    seed_records(session, DEMO_PASSWORD, DEMO_PHONE, DEMO_SELF[1])
     return report
 
 

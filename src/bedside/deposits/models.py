@@ -20,6 +20,10 @@ class EntryKind(StrEnum):
     REFUND = "refund"
     SUPPLEMENTARY_PAYMENT = "supplementary_payment"
     REVERSAL = "reversal"
+    # A fee (e.g. a medical record copy) passes through the stay's ledger: its payment in, and
+    # the fee booked against it in the same transaction, so the deposit balance is unchanged.
+    FEE_PAYMENT = "fee_payment"
+    FEE = "fee"
 
 
 # Sign of each kind: money in the patient's favour is positive.
@@ -32,6 +36,8 @@ ENTRY_SIGN: dict[str, int] = {
     # personal account) comes back to the stay, leaving the refund or the amount still due.
     EntryKind.SETTLEMENT: 1,
     EntryKind.REFUND: -1,
+    EntryKind.FEE_PAYMENT: 1,
+    EntryKind.FEE: -1,
 }
 
 

@@ -1,7 +1,7 @@
 """Next-step rules: pure functions over a snapshot of the patient's states (no I/O).
 
-Each journey is one table of (condition, step) rows checked in order; the journey issue adds
-rows as bed requests, deposits, discharge and surveys arrive."""
+One ordered table of rules: each looks at the snapshot and either names the step or passes.
+The first that names one wins, so the order is the priority (money and deadlines first)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,38 @@ class NoticeView:
     ward: str = ""
     bed: str = ""
     discharge: str | None = None  # the discharge's state, once ordered
+    balance_low: bool = False  # the deposit balance is under the ward's threshold
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    """An open questionnaire: the satisfaction survey after discharge or a due follow-up."""
+
+    id: int
+    kind: str  # satisfaction | follow_up
+    url: str
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class RecordCopyView:
+    id: int
+    state: str
+    url: str
+
+
+# Record copy states as the records domain names them, grouped by what the patient must do.
+RECORD_COPY_TO_PAY = frozenset({"awaiting_payment"})
+RECORD_COPY_READY = frozenset({"ready_for_pickup"})
+RECORD_COPY_IN_PROGRESS = frozenset({"received", "copying"})
 
 
 @dataclass(frozen=True)
 class Snapshot:
     patient_id: int
     notices: tuple[NoticeView, ...] = field(default_factory=tuple)
+    surveys: tuple[SurveyView, ...] = field(default_factory=tuple)
+    record_copies: tuple[RecordCopyView, ...] = field(default_factory=tuple)
 
     def open_notice(self) -> NoticeView | None:
         return self.in_state("issued")
@@ -45,6 +71,8 @@ class NextStep:
     action: str | None  # message id of the button, None when nothing to do
     url: str | None
     params: dict[str, str] = field(default_factory=dict)
+    kiosk_url: str | None = None  # the same step at a kiosk, where a kiosk can do it
+    kiosk_action: str | None = None  # the kiosk's button, when it differs from the phone's
 
 
 def _request_bed(s: Snapshot) -> NextStep | None:
@@ -74,6 +102,7 @@ def _complete_admission(s: Snapshot) -> NextStep | None:
         action=N_("Complete admission"),
         url=f"/phone/notices/{notice.id}",
         params={"bed": notice.bed, "ward": notice.ward},
+        kiosk_url=f"/kiosk/stays/{notice.id}",
     )
 
 
@@ -87,6 +116,7 @@ def _pay_deposit(s: Snapshot) -> NextStep | None:
         reason=N_("Your admission is registered. Pay the first deposit, then print the wristband."),
         action=N_("Pay the deposit"),
         url=f"/phone/deposit/{notice.id}",
+        kiosk_url=f"/kiosk/deposit/{notice.id}",
     )
 
 
@@ -103,6 +133,8 @@ def _print_wristband(s: Snapshot) -> NextStep | None:
         ),
         action=None,
         url=f"/phone/notices/{notice.id}",
+        kiosk_url=f"/kiosk/stays/{notice.id}",
+        kiosk_action=N_("Print the wristband"),
     )
 
 
@@ -131,6 +163,7 @@ def _settle_now(s: Snapshot) -> NextStep | None:
         reason=N_("The bill is ready and reviewed. Settle, get the refund and the documents in a few taps."),
         action=N_("Settle"),
         url=f"/phone/stays/{notice.id}/settle",
+        kiosk_url=f"/kiosk/stays/{notice.id}/settle",
     )
 
 
@@ -161,6 +194,101 @@ def _documents(s: Snapshot) -> NextStep | None:
         reason=N_("Your e-invoice, fee list and insurance settlement list are ready to download."),
         action=N_("Documents"),
         url=f"/phone/stays/{notice.id}/settled",
+        kiosk_url=f"/kiosk/stays/{notice.id}/settled",
+    )
+
+
+def _top_up(s: Snapshot) -> NextStep | None:
+    in_stay = (n for n in s.notices if n.state == "admitted" and n.discharge in (None, "revoked"))
+    notice = next((n for n in in_stay if n.balance_low), None)
+    if notice is None:
+        return None
+    return NextStep(
+        code="top_up",
+        title=N_("Deposit balance is low: please top up"),
+        reason=N_(
+            "The deposit for your stay in %(ward)s is under the ward's minimum. "
+            "Top up so treatment is not held up."
+        ),
+        action=N_("Top up"),
+        url=f"/phone/deposit/{notice.id}",
+        params={"ward": notice.ward},
+        kiosk_url=f"/kiosk/deposit/{notice.id}",
+    )
+
+
+def _record_copy(states: frozenset[str], s: Snapshot) -> RecordCopyView | None:
+    return next((r for r in s.record_copies if r.state in states), None)
+
+
+def _pay_record_copy(s: Snapshot) -> NextStep | None:
+    request = _record_copy(RECORD_COPY_TO_PAY, s)
+    if request is None:
+        return None
+    return NextStep(
+        code="pay_record_copy",
+        title=N_("Pay for your medical record copy"),
+        reason=N_("Your request is saved. The record office starts copying once the fee is paid."),
+        action=N_("Pay the fee"),
+        url=request.url,
+        kiosk_url=f"/kiosk/records/{request.id}",
+    )
+
+
+def _record_copy_ready(s: Snapshot) -> NextStep | None:
+    request = _record_copy(RECORD_COPY_READY, s)
+    if request is None:
+        return None
+    return NextStep(
+        code="record_copy_ready",
+        title=N_("Your medical record copies are ready"),
+        reason=N_("Pick them up at the medical record office with your ID card."),
+        action=N_("Details"),
+        url=request.url,
+        kiosk_url=f"/kiosk/records/{request.id}",
+    )
+
+
+def _record_copy_in_progress(s: Snapshot) -> NextStep | None:
+    request = _record_copy(RECORD_COPY_IN_PROGRESS, s)
+    if request is None:
+        return None
+    return NextStep(
+        code="record_copy_in_progress",
+        title=N_("Medical record copy in progress"),
+        reason=N_(
+            "The record office is working on your request. We will tell you when it is ready or mailed."
+        ),
+        action=N_("Details"),
+        url=request.url,
+        kiosk_url=f"/kiosk/records/{request.id}",
+    )
+
+
+def _follow_up(s: Snapshot) -> NextStep | None:
+    survey = next((v for v in s.surveys if v.kind == "follow_up"), None)
+    if survey is None:
+        return None
+    return NextStep(
+        code="follow_up",
+        title=N_("How are you feeling?"),
+        reason=N_("Your care team in %(department)s asks a few questions about your recovery."),
+        action=N_("Answer"),
+        url=survey.url,
+        params={"department": survey.department},
+    )
+
+
+def _rate_stay(s: Snapshot) -> NextStep | None:
+    survey = next((v for v in s.surveys if v.kind == "satisfaction"), None)
+    if survey is None:
+        return None
+    return NextStep(
+        code="rate_stay",
+        title=N_("Please rate your stay"),
+        reason=N_("Two minutes of your time helps us care better for the next patient."),
+        action=N_("Rate your stay"),
+        url=survey.url,
     )
 
 
@@ -179,15 +307,22 @@ def _go_to_ward(s: Snapshot) -> NextStep | None:
 
 
 # Checked in order: the first rule that applies is the next step.
-ADMISSION_JOURNEY: tuple[Callable[[Snapshot], NextStep | None], ...] = (
+# Money and time-bound steps come first; information-only steps last.
+JOURNEY: tuple[Callable[[Snapshot], NextStep | None], ...] = (
     _settle_now,
     _complete_admission,
     _pay_deposit,
     _print_wristband,
+    _top_up,
+    _pay_record_copy,
     _request_bed,
     _wait_for_bed,
     _discharge_in_progress,
     _go_to_ward,
+    _follow_up,
+    _rate_stay,
+    _record_copy_ready,
+    _record_copy_in_progress,
     _documents,
 )
 
@@ -201,7 +336,7 @@ NOTHING_TO_DO = NextStep(
 
 
 def next_step(snapshot: Snapshot) -> NextStep:
-    for rule in ADMISSION_JOURNEY:
+    for rule in JOURNEY:
         step = rule(snapshot)
         if step is not None:
             return step

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bedside.admissions import service as admissions_service
 from bedside.admissions import stay as stay_service
+from bedside.deposits import service as deposits_service
+from bedside.deposits.models import DepositAccount
 from bedside.discharge import service as discharge_service
 from bedside.hospital import service as hospital_service
-from bedside.journeys.rules import NextStep, NoticeView, Snapshot, next_step
+from bedside.journeys.rules import NextStep, NoticeView, RecordCopyView, Snapshot, SurveyView, next_step
+from bedside.records import service as records_service
+from bedside.surveys import service as surveys_service
 
 
 def snapshot(session: Session, patient_id: int, locale: str = "zh_CN") -> Snapshot:
@@ -30,9 +35,29 @@ def snapshot(session: Session, patient_id: int, locale: str = "zh_CN") -> Snapsh
                 ward=hospital_service.get_ward(session, bed.ward_id).name if bed else "",
                 bed=bed.code if bed else "",
                 discharge=d.state if (d := discharge_service.find(session, n.id)) else None,
+                balance_low=n.state == "admitted" and _balance_low(session, n.id),
             )
         )
-    return Snapshot(patient_id=patient_id, notices=tuple(views))
+    copies = tuple(
+        RecordCopyView(id=c.id, state=c.state, url=c.url)
+        for c in records_service.open_for_patient(session, patient_id)
+    )
+    departments = {n.id: v.department for n, v in zip(notices, views, strict=True)}
+    surveys = tuple(
+        SurveyView(id=p.id, kind=p.kind, url=p.url, department=departments.get(p.notice_id, ""))
+        for p in surveys_service.pending_for_patient(session, patient_id)
+    )
+    return Snapshot(patient_id=patient_id, notices=tuple(views), surveys=surveys, record_copies=copies)
+
+
+def _balance_low(session: Session, notice_id: int) -> bool:
+    account = session.scalar(select(DepositAccount).where(DepositAccount.notice_id == notice_id))
+    if account is None:
+        return False
+    threshold = deposits_service.DEFAULT_LOW_BALANCE_FEN
+    if account.ward_id is not None:
+        threshold = hospital_service.get_ward(session, account.ward_id).low_balance_threshold_fen
+    return account.balance_fen < threshold
 
 
 def for_patient(session: Session, patient_id: int, locale: str = "zh_CN") -> NextStep:

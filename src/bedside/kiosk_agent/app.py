@@ -170,6 +170,8 @@ class NoteIn(_In):
 
 class PersonIn(_In):
     person: Person
+    resident_id: str | None = Field(default=None, pattern=r"^\d{17}[\dX]$")
+    quality: int | None = Field(default=None, ge=0, le=100)
 
 
 def _b64(text: str) -> bytes:
@@ -264,7 +266,7 @@ CONTROLS: dict[tuple[str, str], tuple[type[BaseModel], Callable[[Any, Any], Any]
     ("scanner", ""): (ScanTextIn, lambda m, b: m.present(b.text)),
     ("pin_pad", ""): (PinPadIn, lambda m, b: m.configure(**b.model_dump(exclude_none=True))),
     ("cash_acceptor", "insert"): (NoteIn, lambda m, b: m.insert(b.denomination_fen)),
-    ("camera", ""): (PersonIn, lambda m, b: m.set_person(b.person)),
+    ("camera", ""): (PersonIn, lambda m, b: m.set_person(b.person, b.resident_id, b.quality)),
 }
 
 

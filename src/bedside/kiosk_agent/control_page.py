@@ -92,9 +92,15 @@ CONTROL_HTML = """<!doctype html>
     <form data-post="/control/camera">
       <label>In front</label>
       <select name="person"><option value="id_card">holder of the ID card on the reader</option>
-        <option value="stranger">someone else</option><option value="nobody">nobody</option></select>
+        <option value="patient">the patient with this resident ID</option>
+        <option value="stranger">someone else (never matches)</option>
+        <option value="nobody">nobody</option></select>
+      <label>Resident ID</label>
+      <input name="resident_id" pattern="[0-9]{17}[0-9X]" placeholder="for 'the patient'">
+      <label>Sharpness</label><input name="quality" type="number" min="0" max="100" placeholder="100">
       <button>Set</button>
     </form>
+    <div class="camera-presets"></div>
     <div class="faults"></div>
   </section>
   <section data-kind="receipt_printer"><h2>Receipt printer <span class="badge"></span></h2>
@@ -180,7 +186,10 @@ function describe(kind, m) {
   if (kind === "laser_printer") lines.push("sheets: " + m.sheets + ", toner pages: " + m.toner_pages);
   if (kind === "wristband_printer") lines.push("wristbands left: " + m.wristbands_left);
   if (kind === "stamper") lines.push("impressions left: " + m.impressions_left);
-  if (kind === "camera") lines.push("in front of the camera: " + m.person);
+  if (kind === "camera") {
+    lines.push("in front of the camera: " + m.person + (m.resident_id ? " " + m.resident_id : "") +
+      ", sharpness " + m.quality);
+  }
   if (kind === "cash_acceptor") {
     const s = m.session;
     lines.push(s ? "session " + s.session_id + (s.enabled ? " (taking notes)" : " (closed)") +
@@ -213,6 +222,14 @@ function render(state) {
       presets.replaceChildren();
       for (const card of m.presets) {
         presets.append(button("Demo card: " + card.name, "/control/id_reader", card));
+      }
+    }
+    if (kind === "camera") {
+      const presets = section.querySelector(".camera-presets");
+      presets.replaceChildren();
+      for (const p of m.presets) {
+        const body = {person: "patient", resident_id: p.resident_id};
+        presets.append(button("Face of " + p.name, "/control/camera", body));
       }
     }
     if (kind === "cash_acceptor") {

@@ -678,14 +678,15 @@ class SimCashAcceptor(SimulatedModule):
         }
 
 
-Person = Literal["id_card", "stranger", "nobody"]
+Person = Literal["id_card", "patient", "stranger", "nobody"]
 _SUBJECT_PREFIX = b"bedside-sim:"
 
 
 class SimCamera(SimulatedModule):
     """Frames are drawn, not filmed. Who stands in front of the lens (the holder of the ID card
-    on the reader, a stranger, nobody) is written into the JPEG's comment, which is all the
-    simulated face matcher looks at."""
+    on the reader, a chosen patient by resident ID, a stranger, nobody) and how sharp the
+    picture is are written into the JPEG's comment ("<subject>;q=<0-100>"), which is all the
+    simulated face matchers (the agent's and the server's) look at."""
 
     kind = "camera"
     injectable = INJECTABLE[kind]
@@ -695,10 +696,19 @@ class SimCamera(SimulatedModule):
         super().__init__(bus)
         self.id_reader = id_reader
         self.person: Person = "id_card"
+        self.resident_id: str | None = None
+        self.quality = 100
 
-    def set_person(self, person: Person) -> None:
+    def set_person(self, person: Person, resident_id: str | None = None, quality: int | None = None) -> None:
+        if person == "patient" and (resident_id is None or not re.fullmatch(r"\d{17}[\dX]", resident_id)):
+            raise BadInput("invalid_resident_id", "Choosing a patient needs their 18-character resident ID.")
+        if quality is not None and not 0 <= quality <= 100:
+            raise BadInput("invalid_quality", "Quality is 0-100.")
         with self._lock:
             self.person = person
+            self.resident_id = resident_id if person == "patient" else None
+            if quality is not None:
+                self.quality = quality
 
     def capture(self) -> Frame:
         with self._lock:
@@ -706,6 +716,8 @@ class SimCamera(SimulatedModule):
             card = self.id_reader.current()
             if self.person == "nobody":
                 subject = "nobody"
+            elif self.person == "patient" and self.resident_id:
+                subject = self.resident_id
             elif self.person == "id_card" and card is not None:
                 subject = card.resident_id
             else:
@@ -723,11 +735,17 @@ class SimCamera(SimulatedModule):
             draw.rounded_rectangle((190, 300, 450, 480), radius=60, fill=(70, 110, 160))
         draw.text((12, 12), f"SIMULATED CAMERA {now():%H:%M:%S}", fill=(200, 200, 200))
         out = io.BytesIO()
-        image.save(out, "JPEG", quality=70, comment=_SUBJECT_PREFIX + subject.encode())
+        tag = _SUBJECT_PREFIX + f"{subject};q={self.quality}".encode()
+        image.save(out, "JPEG", quality=70, comment=tag)
         return out.getvalue()
 
     def _control_extra(self) -> dict[str, Any]:
-        return {"person": self.person}
+        return {
+            "person": self.person,
+            "resident_id": self.resident_id,
+            "quality": self.quality,
+            "presets": [{"name": c.name, "resident_id": c.resident_id} for c in DEMO_ID_CARDS],
+        }
 
 
 def frame_subject(jpeg: bytes) -> str | None:
@@ -738,7 +756,7 @@ def frame_subject(jpeg: bytes) -> str | None:
         return None
     if not isinstance(comment, bytes) or not comment.startswith(_SUBJECT_PREFIX):
         return None
-    return comment[len(_SUBJECT_PREFIX) :].decode(errors="replace")
+    return comment[len(_SUBJECT_PREFIX) :].decode(errors="replace").partition(";q=")[0]
 
 
 class SimFaceMatcher:

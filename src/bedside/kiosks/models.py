@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bedside.core.db import Base, utcnow
@@ -68,3 +68,46 @@ class KioskLoginCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by_kiosk_id: Mapped[int | None]
+
+
+class FaceConsent(Base):
+    """A patient's consent to face sign-in: who, when, at which kiosk, which wording. Kept after
+    withdrawal (with when and how), as the record that the template existed lawfully."""
+
+    __tablename__ = "face_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
+    text_version: Mapped[str] = mapped_column(String(40))
+    consented_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_via: Mapped[str | None] = mapped_column(String(20))  # kiosk | phone
+
+
+class FaceEnrolment(Base):
+    """The matcher's template of one patient's face (never the photo); deleted on withdrawal."""
+
+    __tablename__ = "face_enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), unique=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("face_consents.id"))
+    # Templates of different matchers cannot be compared; a new matcher needs re-enrolment.
+    matcher: Mapped[str] = mapped_column(String(40))
+    template: Mapped[bytes] = mapped_column(LargeBinary)
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Templates unused for the retention period are deleted (see face.prune_unused).
+    last_used_at: Mapped[datetime | None]
+
+
+class KioskPrintTicketUse(Base):
+    """A print ticket the agent has redeemed: one row per ticket nonce makes each ticket one-use."""
+
+    __tablename__ = "kiosk_print_ticket_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), unique=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

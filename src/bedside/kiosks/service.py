@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bedside.core import audit
 from bedside.core.audit import Actor, AuditEvent
-from bedside.core.auth import close_session, keyed_digest, open_session, token_digest
+from bedside.core.auth import AuthSession, close_session, keyed_digest, open_session, token_digest
 from bedside.core.db import utcnow
 from bedside.core.errors import (
     Conflict,
@@ -211,7 +211,14 @@ def _redeem_phone_code(session: Session, kiosk: Kiosk, scanned: str) -> Patient 
 
 
 def patient_login(
-    session: Session, kiosk: Kiosk, kind: str, value: str, id_last6: str | None = None
+    session: Session,
+    kiosk: Kiosk,
+    kind: str,
+    value: str,
+    id_last6: str | None = None,
+    *,
+    source: str = "keypad",
+    elderly: bool = False,
 ) -> tuple[Patient, str]:
     """Signs a patient in at this kiosk. A typed inpatient number also needs the last six
     characters of the resident ID, since the number is printed on wristbands and papers."""
@@ -221,7 +228,7 @@ def patient_login(
     if not value:
         raise InvalidInput(N_("Fill in every field."), code="field_required", field="value")
     actor = actor_for(kiosk)
-    _limit_guesses(session, kiosk)
+    limit_guesses(session, kiosk)
     if kind == PHONE_QR:
         patient = _redeem_phone_code(session, kiosk, value)
     else:
@@ -239,22 +246,76 @@ def patient_login(
         audit.record(session, actor, "kiosk.patient_login_failed", "kiosk", kiosk.id, kind=kind)
         session.commit()
         raise KioskLoginFailed()
-    idle = get_settings().kiosk_idle_seconds
+    token = open_patient_session(session, kiosk, patient, kind, source=source, elderly=elderly)
+    session.commit()
+    return patient, token
+
+
+# Where a credential came from: typed on the screen, or handed over by a device (the page
+# says so; the kiosk browser is a locked-down device authenticated by its key).
+SOURCES = ("keypad", "id_reader", "card_reader", "scanner", "camera")
+
+
+def open_patient_session(
+    session: Session, kiosk: Kiosk, patient: Patient, kind: str, *, source: str, elderly: bool = False
+) -> str:
+    """Opens the patient's session at this kiosk in the caller's transaction (audited)."""
+    idle = idle_seconds(elderly)
     token = open_session(
         session, SESSION_KIND, patient.id, timedelta(minutes=15), kiosk_id=kiosk.id, idle_seconds=idle
     )
     audit.record(
-        session, actor, "kiosk.patient_login", "patient", patient.id, patient_id=patient.id, kind=kind
+        session,
+        actor_for(kiosk),
+        "kiosk.patient_login",
+        "patient",
+        patient.id,
+        patient_id=patient.id,
+        kind=kind,
+        source=source if source in SOURCES else "keypad",
     )
+    return token
+
+
+ELDERLY_IDLE_FACTOR = 2
+
+
+def idle_seconds(elderly: bool) -> int:
+    """Elderly mode doubles the idle limit: slower readers and hands get more time."""
+    base = get_settings().kiosk_idle_seconds
+    return base * ELDERLY_IDLE_FACTOR if elderly else base
+
+
+def set_elderly(session: Session, auth: AuthSession, on: bool) -> None:
+    """Turning elderly mode on or off during a visit changes the session's idle limit too."""
+    auth.idle_seconds = idle_seconds(on)
+    auth.last_seen_at = utcnow()
     session.commit()
-    return patient, token
+
+
+def login_method(session: Session, auth: AuthSession) -> tuple[str | None, str | None]:
+    """(kind, source) of the sign-in that opened this kiosk session, from its audit row."""
+    row = session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "kiosk.patient_login",
+            AuditEvent.kiosk_id == auth.kiosk_id,
+            AuditEvent.patient_id == auth.subject_id,
+            AuditEvent.at >= auth.created_at - timedelta(seconds=5),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return None, None
+    return row.detail.get("kind"), row.detail.get("source")
 
 
 GUESS_WINDOW = timedelta(minutes=5)
 MAX_FAILED_LOGINS = 10
 
 
-def _limit_guesses(session: Session, kiosk: Kiosk) -> None:
+def limit_guesses(session: Session, kiosk: Kiosk) -> None:
     failures = session.scalar(
         select(func.count())
         .select_from(AuditEvent)

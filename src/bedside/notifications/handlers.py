@@ -20,7 +20,7 @@ from bedside.core.money import format_yuan
 from bedside.deposits import service as deposits_service
 from bedside.deposits.events import LowBalance
 from bedside.discharge import service as discharge_service
-from bedside.discharge.events import Discharged, DischargeOrdered, ReadyToSettle, Settled
+from bedside.discharge.events import DischargeOrdered, ReadyToSettle, Settled
 from bedside.discharge.models import Discharge
 from bedside.hospital import service as hospital_service
 from bedside.notifications import service
@@ -96,6 +96,8 @@ def _money_params(session: Session, patient_id: int, account_id: int) -> dict[st
 def payment_credited(session: Session, event: PaymentCredited) -> None:
     if event.late:
         return  # money for a closed order goes straight back; "refund sent" tells the patient
+    if event.purpose in payments_service.FEE_PURPOSES:
+        return  # a fee (e.g. record copies) is not a deposit; its own domain tells the patient
     params = _money_params(session, event.patient_id, event.account_id)
     params.update(
         amount=format_yuan(event.amount_fen),
@@ -116,9 +118,13 @@ def payment_credited(session: Session, event: PaymentCredited) -> None:
 
 @subscribe(LowBalance)
 def low_balance(session: Session, event: LowBalance) -> None:
+    account = deposits_service.get(session, event.account_id)
+    discharge = discharge_service.find(session, account.notice_id)
+    if discharge is not None and discharge.state in ("settled", "discharged"):
+        return  # settlement empties the account on purpose; there is nothing to top up
     params = _money_params(session, event.patient_id, event.account_id)
     params.update(balance=format_yuan(event.balance_fen), threshold=format_yuan(event.threshold_fen))
-    notice_id = deposits_service.get(session, event.account_id).notice_id
+    notice_id = account.notice_id
     service.deliver(
         session,
         _accounts_for(session, event.patient_id),
@@ -267,18 +273,6 @@ def settled(session: Session, event: Settled) -> None:
         dedupe_key=f"settled:{event.settlement_id}",
         patient_id=event.patient_id,
         link=f"/phone/stays/{event.notice_id}/settled",
-    )
-
-
-@subscribe(Discharged)
-def discharged(session: Session, event: Discharged) -> None:
-    service.deliver(
-        session,
-        _accounts_for(session, event.patient_id),
-        template="please_rate",
-        params={"patient": patients_service.get(session, event.patient_id).name},
-        dedupe_key=f"please_rate:{event.notice_id}",
-        patient_id=event.patient_id,
     )
 
 

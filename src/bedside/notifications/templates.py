@@ -79,4 +79,91 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         N_("Report ready"),
         N_('%(patient)s: the report "%(title)s" is ready to read.'),
     ),
+    "record_copy_awaiting_payment": (
+        N_("Record copy requested"),
+        N_(
+            "%(patient)s: your request for copies of the medical record is in. Next step: pay the "
+            "fee of %(fee)s."
+        ),
+    ),
+    "record_copy_received": (
+        N_("Record copy fee paid"),
+        N_(
+            "%(patient)s: the record copy fee of %(fee)s is paid. The record office will check the "
+            "identity and start copying."
+        ),
+    ),
+    "record_copy_copying": (
+        N_("Record copies being made"),
+        N_("%(patient)s: the identity is checked and the record office is copying the medical record."),
+    ),
+    "record_copy_ready_for_pickup": (
+        N_("Record copies ready for pick-up"),
+        N_(
+            "%(patient)s: the copies of the medical record are ready. Pick them up at the record "
+            "office with the ID card."
+        ),
+    ),
+    "record_copy_picked_up": (
+        N_("Record copies picked up"),
+        N_("%(patient)s: the copies of the medical record were picked up."),
+    ),
+    "record_copy_mailed": (
+        N_("Record copies mailed"),
+        N_(
+            "%(patient)s: the copies of the medical record were mailed by %(carrier)s, tracking "
+            "number %(tracking_no)s."
+        ),
+    ),
+    "record_copy_rejected": (
+        N_("Record copy request rejected"),
+        N_(
+            "%(patient)s: the record office could not accept the request (%(reason)s). The fee of "
+            "%(fee)s goes back to where it was paid from."
+        ),
+    ),
+    "record_copy_cancelled": (
+        N_("Record copy request cancelled"),
+        N_(
+            "%(patient)s: the record copy request was cancelled. A fee already paid goes back to "
+            "where it was paid from."
+        ),
+    ),
+    "education_ready": (
+        N_("Reading for your stay"),
+        N_('%(patient)s: the ward has sent "%(title)s" for this stage of the stay. It takes a few minutes.'),
+    ),
+    "follow_up_due": (
+        N_("How are you doing?"),
+        N_(
+            "%(patient)s: it is %(days)s days since discharge. Please answer a few questions so the "
+            "ward knows how the recovery goes."
+        ),
+    ),
+    "follow_up_reminder": (
+        N_("Reminder: follow-up questions"),
+        N_("%(patient)s: the ward is still waiting for your answers about the recovery. It takes a minute."),
+    ),
+    "follow_up_appointment": (
+        N_("Follow-up appointment reminder"),
+        N_("%(patient)s: follow-up appointment on %(date)s at %(time)s, %(place)s."),
+    ),
+    "follow_up_appointment_changed": (
+        N_("Follow-up appointment changed"),
+        N_("%(patient)s: the follow-up appointment is now on %(date)s at %(time)s, %(place)s."),
+    ),
+    "follow_up_appointment_cancelled": (
+        N_("Follow-up appointment cancelled"),
+        N_(
+            "%(patient)s: the follow-up appointment on %(date)s at %(time)s was cancelled. The ward "
+            "will contact you if a new one is needed."
+        ),
+    ),
+    "record_copy_expired": (
+        N_("Record copy request closed"),
+        N_(
+            "%(patient)s: the record copy fee was not paid within %(hours)s hours, so the request "
+            "was closed. You can make a new request at any time."
+        ),
+    ),
 }

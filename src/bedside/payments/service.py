@@ -52,7 +52,11 @@ ENTRY_FOR_PURPOSE = {
     Purpose.DEPOSIT: EntryKind.DEPOSIT,
     Purpose.TOPUP: EntryKind.TOPUP,
     Purpose.SUPPLEMENTARY: EntryKind.SUPPLEMENTARY_PAYMENT,
+    Purpose.RECORD_COPY: EntryKind.FEE_PAYMENT,
 }
+# Payments of a fee, not of the deposit: the fee is booked as soon as it is paid, and deposit
+# refunds never draw on them (only the fee's own refund does, see refund_fee).
+FEE_PURPOSES = frozenset({Purpose.RECORD_COPY})
 # Wallet payment codes are 16-24 digits; an adapter may say otherwise (insurance numbers).
 AUTH_CODE = r"^\d{16,24}$"
 
@@ -262,9 +266,12 @@ def _open_at_channel(session: Session, order_id: int, actor: Actor, auth_code: s
 
 
 def _description(purpose: str) -> str:
-    return {"deposit": "住院预交金", "topup": "住院预交金充值", "supplementary_payment": "出院补缴"}.get(
-        purpose, "住院费用"
-    )
+    return {
+        "deposit": "住院预交金",
+        "topup": "住院预交金充值",
+        "supplementary_payment": "出院补缴",
+        "record_copy": "病案复印费",
+    }.get(purpose, "住院费用")
 
 
 def handle_notification(session: Session, channel: str, headers: Mapping[str, str], body: bytes) -> str:
@@ -342,6 +349,19 @@ def _apply(
         payment_order_id=order.id,
         memo=f"{order.channel} {order.channel_trade_no}",
     )
+    if order.purpose in FEE_PURPOSES and not late:  # late money is refunded whole instead
+        balance = deposits_service.get(session, order.account_id).balance_fen
+        deposits_service.post(
+            session,
+            order.account_id,
+            EntryKind.FEE,
+            order.amount_fen,
+            SYSTEM,
+            payment_order_id=order.id,
+            memo=f"{order.purpose} {order.out_trade_no}",
+            # The balance only returns to where it was: that crosses no low-balance line.
+            low_balance_threshold_fen=balance - order.amount_fen,
+        )
     audit.record(
         session,
         SYSTEM,
@@ -475,6 +495,7 @@ def refund_to_origin(
             .where(
                 PaymentOrder.account_id == account_id,
                 PaymentOrder.state.in_([PaymentState.PAID, PaymentState.PARTIALLY_REFUNDED]),
+                PaymentOrder.purpose.not_in(FEE_PURPOSES),
             )
             .order_by(PaymentOrder.paid_at.desc(), PaymentOrder.id.desc())
             .with_for_update()
@@ -531,6 +552,62 @@ def refund_to_origin(
     if commit:
         session.commit()
     return made
+
+
+def refund_fee(session: Session, actor: Actor, order_id: int, reason: str) -> Refund | None:
+    """Gives a paid fee back by that payment's own route (a record copy refused or cancelled
+    before the work): the fee booked at payment is reversed and the refund takes the same
+    amount out again, so the deposit balance ends where it was. The caller owns the
+    transaction; a payment with nothing left to refund returns None."""
+    order = locked_order(session, order_id)
+    if order.purpose not in FEE_PURPOSES:
+        raise Conflict(N_("This payment is not a fee."), code="not_a_fee")
+    part = refundable(session, order)
+    if part <= 0:
+        return None
+    fee = session.scalar(
+        select(LedgerEntry).where(LedgerEntry.payment_order_id == order.id, LedgerEntry.kind == EntryKind.FEE)
+    )
+    # Reversed already if an earlier refund of this fee was rejected by a cashier.
+    if fee is not None and not session.scalar(select(LedgerEntry.id).filter_by(reverses_id=fee.id)):
+        deposits_service.reverse(session, fee.id, actor, (reason or "")[:200] or "fee refunded")
+    route, rule, state = _route_for(order, utcnow())
+    refund = Refund(
+        out_refund_no=new_trade_no("RF"),
+        payment_order_id=order.id,
+        account_id=order.account_id,
+        amount_fen=part,
+        route=route,
+        rule=rule,
+        reason=(reason or "")[:200] or "fee refunded",
+        state=state,
+    )
+    session.add(refund)
+    session.flush()
+    balance = deposits_service.get(session, order.account_id).balance_fen
+    deposits_service.post(
+        session,
+        order.account_id,
+        EntryKind.REFUND,
+        part,
+        actor,
+        refund_id=refund.id,
+        payment_order_id=order.id,
+        memo=rule,
+        low_balance_threshold_fen=balance - part,
+    )
+    audit.record(
+        session,
+        actor,
+        "refund.create",
+        "refund",
+        refund.id,
+        patient_id=order.patient_id,
+        amount_fen=part,
+        route=route,
+        rule=rule,
+    )
+    return refund
 
 
 def _route_for(order: PaymentOrder, now: Any) -> tuple[str, str, str]:

@@ -58,6 +58,7 @@ class Purpose(StrEnum):
     DEPOSIT = "deposit"
     TOPUP = "topup"
     SUPPLEMENTARY = "supplementary_payment"
+    RECORD_COPY = "record_copy"
 
 
 class Channel(StrEnum):

@@ -16,6 +16,7 @@ class Role(StrEnum):
     OPS_ENGINEER = "ops_engineer"
     CARE_VENDOR = "care_vendor"
     MANAGER = "manager"
+    RECORDS_OFFICE = "records_office"
 
 
 # Roles whose work needs patients' personal data on screen (each read is audited).

@@ -98,6 +98,8 @@ LABELS: dict[str, dict[str, str]] = {
         "refund": N_("Refund"),
         "supplementary_payment": N_("Supplementary payment"),
         "reversal": N_("Reversal"),
+        "fee_payment": N_("Fee paid"),
+        "fee": N_("Fee"),
     },
     "refund_route": {
         "original": N_("Original route"),
@@ -121,6 +123,7 @@ LABELS: dict[str, dict[str, str]] = {
         "deposit": N_("Inpatient deposit"),
         "topup": N_("Deposit top-up"),
         "supplementary_payment": N_("Supplementary payment"),
+        "record_copy": N_("Medical record copy fee"),
     },
     "payment_state": {
         "created": N_("Created"),
@@ -146,6 +149,7 @@ LABELS: dict[str, dict[str, str]] = {
         "visit_card": N_("Visit card"),
         "inpatient_no": N_("Inpatient number"),
         "phone_qr": N_("Phone QR code"),
+        "face": N_("Face"),
     },
     "role": {
         "admin": N_("Administrator"),
@@ -158,6 +162,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ops_engineer": N_("O&M engineer"),
         "care_vendor": N_("Care vendor"),
         "manager": N_("Hospital management"),
+        "records_office": N_("Medical record office"),
     },
     "module": {
         "card_reader": N_("Card reader"),

@@ -43,11 +43,23 @@ NAV: tuple[NavItem, ...] = (
         N_("Inpatients"),
         frozenset({Role.DOCTOR, Role.NURSE, Role.INSURANCE_OFFICER, Role.CASHIER, Role.ADMISSION_CENTER}),
     ),
+    NavItem("/console/education", N_("Patient education"), frozenset({Role.ADMIN, Role.NURSE, Role.DOCTOR})),
+    NavItem("/console/followup", N_("Follow-up"), frozenset({Role.NURSE, Role.DOCTOR})),
+    NavItem("/console/flags", N_("Follow-up flags"), frozenset({Role.NURSE})),
+    NavItem("/console/surveys", N_("Satisfaction survey"), frozenset({Role.MANAGER, Role.ADMIN})),
+    NavItem("/console/followup/plans", N_("Follow-up plans"), frozenset({Role.ADMIN, Role.MANAGER})),
     NavItem("/console/window-cases", N_("Window cases"), frozenset({Role.ADMISSION_CENTER})),
     NavItem("/console/deposits", N_("Deposit accounts"), frozenset({Role.CASHIER})),
     NavItem("/console/refunds", N_("Refunds"), frozenset({Role.CASHIER})),
+    NavItem("/console/records", N_("Record copies"), frozenset({Role.RECORDS_OFFICE, Role.ADMIN})),
     NavItem("/console/kiosks", N_("Kiosks"), frozenset({Role.ADMIN, Role.OPS_ENGINEER})),
     NavItem("/console/staff", N_("Staff"), frozenset({Role.ADMIN})),
+    NavItem(
+        "/console/notifications/sent",
+        N_("Messages sent"),
+        frozenset({Role.ADMIN, Role.ADMISSION_CENTER, Role.NURSE}),
+    ),
+    NavItem("/console/notifications/templates", N_("Message templates"), frozenset({Role.ADMIN})),
     NavItem("/console/audit", N_("Audit log"), frozenset({Role.ADMIN})),
 )
 

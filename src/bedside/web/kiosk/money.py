@@ -19,6 +19,7 @@ from bedside.core.money import format_yuan
 from bedside.deposits import service as deposits_service
 from bedside.documents import receipts as documents
 from bedside.hospital import service as hospital_service
+from bedside.kiosks import card_terminal
 from bedside.payments import cash
 from bedside.payments import service as payments_service
 from bedside.payments.models import CashNote, PaymentOrder
@@ -270,3 +271,35 @@ def cash_note_json(body: NoteIn, session: DbSession, me: KioskPatient, order_id:
     _cash_ctx(session, me, order_id)
     order = cash.accept_note(session, me.actor, order_id, body.seq, body.denomination_fen)
     return NoteOut(amount_fen=order.amount_fen, amount=format_yuan(order.amount_fen))
+
+
+class CardResultIn(BaseModel):
+    """What the kiosk agent's PIN pad answered (bedside.kiosk_agent.drivers.CardPayment)."""
+
+    reference: str = Field(min_length=1, max_length=64)
+    amount_fen: int = Field(ge=1, le=100_000_000)
+    card_masked: str = Field(pattern=r"^[0-9*]{8,23}$")
+    approval_code: str = Field(pattern=r"^[0-9A-Za-z]{1,12}$")
+    trace_no: str = Field(pattern=r"^[0-9]{1,12}$")
+
+
+class CardResultOut(BaseModel):
+    state: str
+
+
+@router.post("/payments/{order_id}/card")
+def card_result(body: CardResultIn, session: DbSession, me: KioskPatient, order_id: IdPath) -> CardResultOut:
+    """The page forwards the PIN pad's approval; Bedside then asks the acquirer (a repeated
+    report changes nothing: the order is credited once)."""
+    order = card_terminal.report_approval(
+        session,
+        me.actor,
+        order_id,
+        patient_id=me.patient.id,
+        reference=body.reference,
+        amount_fen=body.amount_fen,
+        card_masked=body.card_masked,
+        approval_code=body.approval_code,
+        trace_no=body.trace_no,
+    )
+    return CardResultOut(state=order.state)

@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from bedside.admissions import service as admissions_service
 from bedside.core.errors import DomainError
 from bedside.hospital import service as hospital_service
 from bedside.journeys import service as journeys_service
+from bedside.kiosks import face
 from bedside.kiosks import service as kiosks_service
 from bedside.patients.models import CredentialKind
 from bedside.settings import get_settings
@@ -44,7 +46,7 @@ def activate(request: Request, session: DbSession, key: Annotated[str, Form()] =
 
 @router.get("/")
 def home(request: Request, device: KioskDevice) -> Response:
-    return render(request, "kiosk/home.html", {"kiosk": device.kiosk})
+    return render(request, "kiosk/home.html", {"kiosk": device.kiosk, "face": face.available(device.kiosk)})
 
 
 @router.get("/login")
@@ -62,6 +64,8 @@ def login(
     kind: Annotated[str, Form()] = "",
     value: Annotated[str, Form()] = "",
     id_last6: Annotated[str, Form()] = "",
+    source: Annotated[str, Form(max_length=20)] = "keypad",
+    elderly: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     ctx = {
         "kiosk": device.kiosk,
@@ -69,7 +73,9 @@ def login(
         "kinds": LOGIN_KINDS,
     }
     try:
-        _, token = kiosks_service.patient_login(session, device.kiosk, kind, value, id_last6)
+        _, token = kiosks_service.patient_login(
+            session, device.kiosk, kind, value, id_last6, source=source, elderly=elderly == "1"
+        )
     except DomainError as exc:
         return form_error(request, "kiosk/login.html", ctx, exc)
     security.renew_anon(request)
@@ -82,6 +88,8 @@ def login(
 def patient_home(request: Request, session: DbSession, me: KioskPatient) -> Response:
     locale = locale_of(request)
     notices = admissions_service.for_patients(session, {me.patient.id})
+    kind, source = kiosks_service.login_method(session, me.auth)
+    enrolled = face.enrolment_for(session, me.patient.id) is not None
     return render(
         request,
         "kiosk/patient.html",
@@ -92,8 +100,26 @@ def patient_home(request: Request, session: DbSession, me: KioskPatient) -> Resp
             "notices": notices,
             "departments": {d.id: d for d in hospital_service.list_departments(session)},
             "idle_seconds": get_settings().kiosk_idle_seconds,
+            "face_enrolled": enrolled,
+            "face_offer": not enrolled and face.available(me.kiosk) and face.may_enrol(kind, source),
+            "face_notice": request.query_params.get("face"),
         },
     )
+
+
+class ElderlyIn(BaseModel):
+    on: bool
+
+
+class ElderlyOut(BaseModel):
+    idle_seconds: int
+
+
+@router.post("/elderly")
+def elderly_mode(body: ElderlyIn, session: DbSession, me: KioskPatient) -> ElderlyOut:
+    """The page turned elderly mode on or off: the server's idle limit follows the page's."""
+    kiosks_service.set_elderly(session, me.auth, body.on)
+    return ElderlyOut(idle_seconds=kiosks_service.idle_seconds(body.on))
 
 
 @router.post("/logout")

@@ -1,0 +1,1 @@
+"""Patient education: articles written in the console, pushed at each stage of a stay."""

@@ -1,0 +1,1 @@
+"""After discharge: the satisfaction survey, follow-up questionnaires and appointments."""

@@ -1,0 +1,124 @@
+"""Print tickets: the kiosk page asks for a ticket for a document it shows, hands the ticket's
+URL to the kiosk agent, and the agent fetches the bytes from here itself (GET
+/kiosk/print/{ticket}), so documents no longer pass through the page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from bedside.admissions import service as admissions_service
+from bedside.core.errors import DomainError, NotFound
+from bedside.core.i18n import N_
+from bedside.discharge import documents as documents_service
+from bedside.discharge.models import Settlement
+from bedside.documents import receipts as receipt_docs
+from bedside.documents import wristband as wristband_doc
+from bedside.kiosks import print_tickets
+from bedside.kiosks import service as kiosks_service
+from bedside.kiosks.models import Kiosk
+from bedside.payments import service as payments_service
+from bedside.reports import service as reports_service
+from bedside.web import security
+from bedside.web.deps import DbSession, KioskPatient
+from bedside.web.receipts import receipt_for
+from bedside.web.rendering import locale_of
+from bedside.web.wristbands import wristband_for
+
+router = APIRouter(prefix="/kiosk", include_in_schema=False, dependencies=[Depends(security.guard_request)])
+
+
+class DocumentNotFound(NotFound):
+    code = "document_not_found"
+    message = N_("No document has this number.")
+
+
+def _receipt(session: Session, patient_id: int, m: re.Match[str], locale: str) -> tuple[bytes, str]:
+    order = payments_service.get_order(session, int(m[1]))
+    if order.patient_id != patient_id:
+        raise DocumentNotFound()
+    return receipt_docs.receipt_escpos(receipt_for(session, order, locale), locale), "application/vnd.escpos"
+
+
+def _settlement(session: Session, patient_id: int, m: re.Match[str], locale: str) -> tuple[bytes, str]:
+    row = session.get(Settlement, int(m[1]))
+    if row is None or m[2] not in documents_service.KINDS:
+        raise DocumentNotFound()
+    admissions_service.get_for_patients(session, row.notice_id, {patient_id})
+    return documents_service.documents(session, row)[m[2]].pdf, "application/pdf"
+
+
+def _wristband(session: Session, patient_id: int, m: re.Match[str], locale: str) -> tuple[bytes, str]:
+    notice = admissions_service.get_for_patients(session, int(m[1]), {patient_id})
+    zpl = wristband_doc.wristband_zpl(wristband_for(session, notice))
+    return zpl.encode(), "text/plain; charset=utf-8"
+
+
+def _report(session: Session, patient_id: int, m: re.Match[str], locale: str) -> tuple[bytes, str]:
+    row = reports_service.get_for(session, int(m[1]), {patient_id})
+    if row.pdf is None:
+        raise DocumentNotFound()
+    return row.pdf, "application/pdf"
+
+
+Resolver = Callable[[Session, int, re.Match[str], str], tuple[bytes, str]]
+_ID = r"([1-9][0-9]{0,8})"
+# The documents a kiosk prints, by the path the page shows them under; each resolver checks
+# that the document is the ticket's patient's.
+DOCUMENTS: tuple[tuple[re.Pattern[str], Resolver], ...] = (
+    (re.compile(rf"^/kiosk/payments/{_ID}/receipt\.escpos$"), _receipt),
+    (re.compile(rf"^/kiosk/settlements/{_ID}/([a-z_]{{1,30}})\.pdf$"), _settlement),
+    (re.compile(rf"^/kiosk/stays/{_ID}/wristband\.zpl$"), _wristband),
+    (re.compile(rf"^/kiosk/reports/{_ID}/report\.pdf$"), _report),
+)
+
+
+def _resolver(document: str) -> tuple[re.Match[str], Resolver] | None:
+    for pattern, resolve in DOCUMENTS:
+        found = pattern.match(document)
+        if found:
+            return found, resolve
+    return None
+
+
+class TicketIn(BaseModel):
+    url: str = Field(min_length=1, max_length=300)
+
+
+class TicketOut(BaseModel):
+    ticket_url: str
+    expires_in: int
+
+
+@router.post("/print-tickets")
+def new_ticket(body: TicketIn, request: Request, me: KioskPatient) -> TicketOut:
+    """A ticket for one of this page's documents, for the kiosk agent to fetch it with."""
+    if _resolver(body.url) is None:
+        raise DocumentNotFound()
+    ticket = print_tickets.issue(me.kiosk, me.patient.id, body.url, locale_of(request))
+    return TicketOut(ticket_url=f"/kiosk/print/{ticket}", expires_in=int(print_tickets.TTL.total_seconds()))
+
+
+@router.get("/print/{ticket}")
+def print_document(ticket: str, request: Request, session: DbSession) -> Response:
+    """What the kiosk agent fetches with a ticket. A kiosk key, if sent, must be the ticket's
+    kiosk's; the ticket alone is enough otherwise (short-lived, one use, bound to the kiosk)."""
+    kiosk: Kiosk | None = None
+    key = request.headers.get("x-kiosk-key")
+    if key:
+        try:
+            kiosk = kiosks_service.authenticate(session, key)
+        except DomainError:
+            raise print_tickets.PrintTicketInvalid() from None
+    claims = print_tickets.redeem(session, ticket, kiosk=kiosk)
+    found = _resolver(claims.document)
+    if found is None:
+        raise DocumentNotFound()
+    match, resolve = found
+    data, media_type = resolve(session, claims.patient_id, match, claims.locale)
+    return Response(data, media_type=media_type, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,86 @@
+"""Steps several browser journeys share: signing in as staff, on the phone and at a kiosk,
+filling in the admission forms, drawing a signature."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from bedside.accounts.sms import LogSmsGateway
+from tests import factories
+from tests.e2e.conftest import DESKTOP
+
+
+def console(new_page: Callable[..., Page], username: str) -> Page:
+    page = new_page(DESKTOP)
+    page.goto("/console/login")
+    page.fill("#username", username)
+    page.fill("#password", factories.PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/console/$"))
+    return page
+
+
+def phone_sign_in(page: Page, sms: LogSmsGateway, phone_no: str) -> None:
+    page.goto("/phone/login")
+    page.fill("#phone", phone_no)
+    page.click("button:has-text('获取验证码')")
+    page.fill("#code", sms.last_code(phone_no) or "")
+    page.click("button:has-text('登录')")
+
+
+def kiosk_sign_in(kiosk: Page, device_key: str, resident_id: str) -> None:
+    """Activates the kiosk and signs in with the resident ID typed on the keypad."""
+    kiosk.goto(f"/kiosk/activate?key={device_key}")
+    kiosk.fill("#key", device_key)
+    kiosk.click("button[type=submit]")
+    kiosk.locator("[data-testid=login-resident-id]").click()
+    for ch in resident_id:
+        kiosk.click(f".keypad button[data-key='{ch}']")
+    kiosk.locator("[data-testid=kiosk-login-submit]").click()
+
+
+def answer_health_questions(phone: Page, height_cm: str = "175", weight_kg: str = "70") -> None:
+    phone.locator("[data-testid=step-assessment]").click()
+    for name in ("morse_fall.history_of_falling", "morse_fall.secondary_diagnosis"):
+        phone.locator(f"[data-item='{name}'] input[value=no]").check()
+    phone.locator("[data-item='morse_fall.ambulatory_aid'] input").first.check()
+    for item in phone.locator("[data-questionnaire=padua_vte] .question").all():
+        item.locator("input[value=no]").check()
+    phone.fill("#height_cm", height_cm)
+    phone.fill("#weight_kg", weight_kg)
+    phone.locator("[data-testid=save-assessment]").click()
+
+
+def fill_admission_details(phone: Page, emergency_relation: str = "sibling") -> None:
+    phone.locator("[data-testid=step-details]").click()
+    phone.fill("#address", "湖南省长沙市芙蓉区五一大道 100 号")
+    phone.fill("#occupation", "工程师")
+    phone.select_option("#marital_status", "married")
+    phone.fill("#emergency_name", "马云禄")
+    phone.fill("#emergency_phone", "13811112222")
+    phone.select_option("#emergency_relation", emergency_relation)
+    phone.fill("#allergies", "青霉素")
+    phone.select_option("#insurance_type", "employee")
+    phone.locator("[data-testid=save-details]").click()
+
+
+def pay_in_sandbox(phone: Page) -> None:
+    phone.locator("[data-testid=pay]").click()
+    phone.locator("[data-testid=sandbox-pay]").click()
+    phone.locator("[data-testid=sandbox-confirm]").click()
+    expect(phone.locator("[data-testid=payment-status]")).to_have_attribute(
+        "data-state", "paid", timeout=15000
+    )
+
+
+def draw_signature(page: Page, width: int = 300, height: int = 100) -> None:
+    pad = page.locator("[data-testid=signature-pad]").bounding_box()
+    assert pad, "no signature pad on the page"
+    page.mouse.move(pad["x"] + 20, pad["y"] + height)
+    page.mouse.down()
+    for x in range(40, width, 20):
+        page.mouse.move(pad["x"] + x, pad["y"] + height * 0.6 + (x % 40))
+    page.mouse.up()
