@@ -54,6 +54,7 @@ DEMO_STAFF: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
     ("ops", "马涛", ("ops_engineer",), None),
     ("vendor", "康护陪护公司", ("care_vendor",), None),
     ("manager", "林志远", ("manager",), None),
+    ("records", "何静", ("records_office",), None),
 )
 
 # code, name, location, modules
@@ -234,7 +235,7 @@ def seed(session: Session, beds: int = 400, seed_value: int = 42) -> SeedReport:
     _demo_notice(session, dept_by_code["CARD"].id)
     _demo_discharge(session, dept_by_code["CARD"].id)
     seed_care(session)
-    seed_records(session, DEMO_PASSWORD, DEMO_PHONE, DEMO_SELF[1])
+    seed_records(session, DEMO_PHONE, DEMO_SELF[1])
     return report
 
 

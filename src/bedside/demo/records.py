@@ -1,4 +1,4 @@
-"""Demo record copies: the record office's clerk, and 张伟's request for copies of his stay
+"""Demo record copies: 张伟's request for copies of his stay
 (mailed, for his insurance claim), waiting for its fee so the phone can pay it."""
 
 from __future__ import annotations
@@ -9,25 +9,11 @@ from sqlalchemy.orm import Session
 from bedside.accounts.models import Account
 from bedside.accounts.service import actor_for
 from bedside.admissions.models import AdmissionNotice
-from bedside.core.auth import hash_password
 from bedside.patients.models import Patient
 from bedside.records import service as records_service
-from bedside.staff.models import StaffRole, StaffUser
-
-CLERK = ("records", "何静")  # signs in with the demo password like every demo user
 
 
-def seed(session: Session, demo_password: str, demo_phone: str, patient_prefix: str) -> None:
-    if session.scalar(select(StaffUser).where(StaffUser.username == CLERK[0])) is None:
-        session.add(
-            StaffUser(
-                username=CLERK[0],
-                full_name=CLERK[1],
-                password_hash=hash_password(demo_password),
-                role_rows=[StaffRole(role="records_office")],
-            )
-        )
-        session.commit()
+def seed(session: Session, demo_phone: str, patient_prefix: str) -> None:
     me = session.scalar(select(Patient).where(Patient.resident_id.startswith(patient_prefix)))
     account = session.scalar(select(Account).where(Account.phone == demo_phone))
     if me is None or account is None:
