@@ -21,5 +21,6 @@ from bedside.payments import models as _payments  # noqa: F401
 from bedside.payments.sandbox import models as _sandbox  # noqa: F401
 from bedside.records import handlers as _records  # noqa: F401 - with its tables and messages
 from bedside.reports import models as _reports  # noqa: F401
+from bedside.reports import notify as _reports_notify  # noqa: F401 - exam appointment messages
 from bedside.staff import models as _staff  # noqa: F401
 from bedside.surveys import handlers as _survey_handlers  # noqa: F401 - and its tables

@@ -64,7 +64,7 @@ def test_discharge_steps():
 
 import itertools  # noqa: E402
 
-from bedside.journeys.rules import RecordCopyView, SurveyView  # noqa: E402
+from bedside.journeys.rules import ExamView, RecordCopyView, SurveyView  # noqa: E402
 
 DISCHARGE_STATES = (
     None,
@@ -100,7 +100,7 @@ def _stays():
         yield _view("admitted", ward="心内一病区", bed="501-1", discharge=discharge, balance_low=low), done
 
 
-def _expected(notice: NoticeView, surveys: set[str], record: str | None) -> str:
+def _expected(notice: NoticeView, surveys: set[str], record: str | None, exam: bool = False) -> str:
     """The priority written out as one decision list, independently of the rule table."""
     open_stay = notice.state == "admitted" and notice.discharge in (None, "revoked")
     if notice.discharge == "ready_to_settle":
@@ -111,6 +111,8 @@ def _expected(notice: NoticeView, surveys: set[str], record: str | None) -> str:
         return "print_wristband" if notice.deposit_paid else "pay_deposit"
     if open_stay and notice.balance_low:
         return "top_up"
+    if exam:
+        return "exam_soon"
     if record == "awaiting_payment":
         return "pay_record_copy"
     if notice.state == "issued":
@@ -143,17 +145,23 @@ def test_every_reachable_combination():
             survey_sets = [set()]
         # Copies can be asked for once the patient is admitted.
         records = RECORD_STATES if notice.state == "admitted" else (None,)
-        for kinds, record in itertools.product(survey_sets, records):
+        # The HIS books exams for inpatients (an exam may still be due on the discharge day).
+        exam_options = (False, True) if notice.state == "admitted" else (False,)
+        for kinds, record, exam in itertools.product(survey_sets, records, exam_options):
             surveys = tuple(
                 SurveyView(i, kind, f"/phone/surveys/{i}", department="心血管内科")
                 for i, kind in enumerate(sorted(kinds), start=1)
             )
             copies = (RecordCopyView(3, record, "/phone/records/3"),) if record else ()
-            snap = Snapshot(1, (notice,), surveys=surveys, record_copies=copies)
+            exams = (
+                (ExamView(4, "腹部超声", "门诊楼3楼超声科", "2026-12-02", "10:30", "请空腹"),) if exam else ()
+            )
+            snap = Snapshot(1, (notice,), surveys=surveys, record_copies=copies, exams=exams)
             step = next_step(snap)
-            assert step.code == _expected(notice, kinds, record), (notice, kinds, record)
-            # Every step reads as a sentence: its reason takes exactly the parameters it is given.
+            assert step.code == _expected(notice, kinds, record, exam), (notice, kinds, record, exam)
+            # Every step reads as a sentence: title and reason take the parameters they are given.
             assert (step.reason % step.params) if step.params else step.reason
+            assert (step.title % step.params) if step.params else step.title
             assert step.action is None or step.url, step.code
             if step.code in ("pay_record_copy", "record_copy_ready", "record_copy_in_progress"):
                 assert step.url == "/phone/records/3"
@@ -161,7 +169,7 @@ def test_every_reachable_combination():
                 assert step.url and step.url.startswith("/phone/surveys/")
             seen.add(step.code)
             count += 1
-    assert count == 258
+    assert count == 510
     assert seen == {
         "request_bed",
         "wait_for_bed",
@@ -176,6 +184,7 @@ def test_every_reachable_combination():
         "follow_up",
         "rate_stay",
         "pay_record_copy",
+        "exam_soon",
         "record_copy_ready",
         "record_copy_in_progress",
         "none",
@@ -190,3 +199,19 @@ def test_two_stays_the_urgent_one_wins():
     assert (step.code, step.url) == ("request_bed", "/phone/notices/9")
     step = next_step(Snapshot(1, (settled,), surveys=(survey,)))
     assert step.code == "rate_stay"
+
+
+def test_the_soonest_exam_is_named_with_time_and_place():
+    notice = _view("admitted", ward="W", bed="1")
+    exams = (
+        ExamView(1, "腹部超声", "门诊楼3楼超声科", "2026-12-02", "10:30", "请空腹"),
+        ExamView(2, "胸部CT", "医技楼1楼", "2026-12-02", "15:00"),
+    )
+    step = next_step(Snapshot(1, (notice,), exams=exams))
+    assert (step.code, step.url, step.kiosk_url) == (
+        "exam_soon",
+        "/phone/patients/1/reports",
+        "/kiosk/reports",
+    )
+    assert step.title % step.params == "Exam on 2026-12-02 at 10:30: 腹部超声"
+    assert "门诊楼3楼超声科" in step.reason % step.params

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -22,6 +22,7 @@ from bedside.core.i18n import N_
 from bedside.hospital.models import Department
 from bedside.integrations import service
 from bedside.patients import service as patients_service
+from bedside.reports import exams as exams_service
 from bedside.reports import service as reports_service
 from bedside.web.deps import DbSession
 
@@ -112,3 +113,21 @@ def report(body: reports_service.ReportIn, session: DbSession, me: ReportClient)
     """An exam or lab report (LIS / PACS through the HIS); resending it changes nothing."""
     row, created = reports_service.receive(session, me, body)
     return ReportOut(id=row.id, created=created)
+
+
+class ExamOut(BaseModel):
+    id: int
+    state: str
+    outcome: exams_service.Outcome
+
+
+@router.post("/inpatients/{inpatient_no}/exam-appointments", status_code=201)
+def exam_appointment(
+    inpatient_no: str, body: exams_service.ExamIn, response: Response, session: DbSession, me: ReportClient
+) -> ExamOut:
+    """Books, moves (same his_ref, new time or place) or cancels (`"cancelled": true`) an exam;
+    the patient is told each time. A resend answers 200 with the stored appointment."""
+    row, outcome = exams_service.receive(session, me, inpatient_no, body)
+    if outcome != "created":
+        response.status_code = 200
+    return ExamOut(id=row.id, state=row.state, outcome=outcome)

@@ -37,6 +37,18 @@ class SurveyView:
 
 
 @dataclass(frozen=True)
+class ExamView:
+    """An exam booked by the HIS for today or tomorrow, times already in hospital time."""
+
+    id: int
+    title: str
+    place: str
+    date: str
+    time: str
+    preparation: str = ""
+
+
+@dataclass(frozen=True)
 class RecordCopyView:
     id: int
     state: str
@@ -55,6 +67,7 @@ class Snapshot:
     notices: tuple[NoticeView, ...] = field(default_factory=tuple)
     surveys: tuple[SurveyView, ...] = field(default_factory=tuple)
     record_copies: tuple[RecordCopyView, ...] = field(default_factory=tuple)
+    exams: tuple[ExamView, ...] = field(default_factory=tuple)  # soonest first
 
     def open_notice(self) -> NoticeView | None:
         return self.in_state("issued")
@@ -217,6 +230,27 @@ def _top_up(s: Snapshot) -> NextStep | None:
     )
 
 
+def _exam_soon(s: Snapshot) -> NextStep | None:
+    if not s.exams:
+        return None
+    exam = s.exams[0]
+    return NextStep(
+        code="exam_soon",
+        title=N_("Exam on %(date)s at %(time)s: %(title)s"),
+        reason=N_("Please go to %(place)s on time. %(preparation)s"),
+        action=N_("Details"),
+        url=f"/phone/patients/{s.patient_id}/reports",
+        params={
+            "date": exam.date,
+            "time": exam.time,
+            "title": exam.title,
+            "place": exam.place,
+            "preparation": exam.preparation,
+        },
+        kiosk_url="/kiosk/reports",
+    )
+
+
 def _record_copy(states: frozenset[str], s: Snapshot) -> RecordCopyView | None:
     return next((r for r in s.record_copies if r.state in states), None)
 
@@ -314,6 +348,7 @@ JOURNEY: tuple[Callable[[Snapshot], NextStep | None], ...] = (
     _pay_deposit,
     _print_wristband,
     _top_up,
+    _exam_soon,
     _pay_record_copy,
     _request_bed,
     _wait_for_bed,

@@ -11,8 +11,18 @@ from bedside.deposits import service as deposits_service
 from bedside.deposits.models import DepositAccount
 from bedside.discharge import service as discharge_service
 from bedside.hospital import service as hospital_service
-from bedside.journeys.rules import NextStep, NoticeView, RecordCopyView, Snapshot, SurveyView, next_step
+from bedside.journeys.rules import (
+    ExamView,
+    NextStep,
+    NoticeView,
+    RecordCopyView,
+    Snapshot,
+    SurveyView,
+    next_step,
+)
 from bedside.records import service as records_service
+from bedside.reports import service as reports_service
+from bedside.settings import get_settings
 from bedside.surveys import service as surveys_service
 
 
@@ -47,7 +57,21 @@ def snapshot(session: Session, patient_id: int, locale: str = "zh_CN") -> Snapsh
         SurveyView(id=p.id, kind=p.kind, url=p.url, department=departments.get(p.notice_id, ""))
         for p in surveys_service.pending_for_patient(session, patient_id)
     )
-    return Snapshot(patient_id=patient_id, notices=tuple(views), surveys=surveys, record_copies=copies)
+    tz = get_settings().tz
+    exams = tuple(
+        ExamView(
+            id=e.id,
+            title=e.title,
+            place=e.place,
+            date=e.scheduled_at.astimezone(tz).date().isoformat(),
+            time=e.scheduled_at.astimezone(tz).strftime("%H:%M"),
+            preparation=e.preparation or "",
+        )
+        for e in reports_service.upcoming_exams(session, patient_id)
+    )
+    return Snapshot(
+        patient_id=patient_id, notices=tuple(views), surveys=surveys, record_copies=copies, exams=exams
+    )
 
 
 def _balance_low(session: Session, notice_id: int) -> bool:

@@ -38,6 +38,14 @@ SAMPLES: dict[str, str] = {
     "refund": "退款 ¥1,200.00 将原路退回微信支付。",
     "refund_en": "A refund of ¥1,200.00 is on its way to WeChat Pay.",
     "title": "血常规",
+    "time": "10:30",
+    "place": "门诊楼3楼 超声科",
+    "preparation": "检查前禁食 8 小时。",
+    "days": "7",
+    "hours": "48",
+    "fee": "¥35.00",
+    "carrier": "中国邮政 EMS",
+    "tracking_no": "EMS1234567890",
 }
 TEXT_FIELDS = ("title_zh", "body_zh", "title_en", "body_en")
 

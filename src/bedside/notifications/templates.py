@@ -166,4 +166,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
             "was closed. You can make a new request at any time."
         ),
     ),
+    "exam_scheduled": (
+        N_("Exam booked"),
+        N_("%(patient)s: %(title)s at %(time)s on %(date)s, %(place)s. %(preparation)s"),
+    ),
+    "exam_changed": (
+        N_("Exam moved"),
+        N_("%(patient)s: %(title)s is now at %(time)s on %(date)s, %(place)s. %(preparation)s"),
+    ),
+    "exam_cancelled": (
+        N_("Exam cancelled"),
+        N_("%(patient)s: %(title)s at %(time)s on %(date)s, %(place)s, was cancelled."),
+    ),
 }

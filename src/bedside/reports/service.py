@@ -17,6 +17,9 @@ from bedside.core.errors import InvalidInput, NotFound
 from bedside.core.i18n import N_
 from bedside.patients import service as patients_service
 from bedside.reports.events import ReportReady
+from bedside.reports.exams import UpcomingExam as UpcomingExam
+from bedside.reports.exams import scheduled_exams as scheduled_exams
+from bedside.reports.exams import upcoming_exams as upcoming_exams
 from bedside.reports.models import Report
 
 MAX_PDF = 10 * 1024 * 1024

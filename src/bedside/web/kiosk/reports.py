@@ -26,7 +26,11 @@ def reports(request: Request, session: DbSession, me: KioskPatient) -> Response:
     return render(
         request,
         "kiosk/reports.html",
-        {**_base(me), "reports": reports_service.for_patient(session, me.patient.id)},
+        {
+            **_base(me),
+            "reports": reports_service.for_patient(session, me.patient.id),
+            "exams": reports_service.scheduled_exams(session, me.patient.id),
+        },
     )
 
 

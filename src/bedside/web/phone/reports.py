@@ -20,7 +20,10 @@ router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depen
 def reports(request: Request, session: DbSession, me: AccountUser, patient_id: IdPath) -> Response:
     patient = accounts_service.require_patient(session, me.actor, patient_id)
     rows = reports_service.for_patient(session, patient.id)
-    return render(request, "phone/reports.html", {"me": me, "patient": patient, "reports": rows})
+    exams = reports_service.scheduled_exams(session, patient.id)
+    return render(
+        request, "phone/reports.html", {"me": me, "patient": patient, "reports": rows, "exams": exams}
+    )
 
 
 @router.get("/reports/{report_id}")
