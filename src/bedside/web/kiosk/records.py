@@ -21,6 +21,7 @@ from bedside.settings import get_settings
 from bedside.web import security
 from bedside.web.deps import DbSession, IdPath, KioskPatient
 from bedside.web.forms import form_error
+from bedside.web.records_forms import CopyFormData
 from bedside.web.rendering import render
 
 router = APIRouter(prefix="/kiosk", include_in_schema=False, dependencies=[Depends(security.guard_request)])
@@ -67,55 +68,12 @@ def new_request(request: Request, session: DbSession, me: KioskPatient) -> Respo
 
 
 @router.post("/records")
-def submit(
-    request: Request,
-    session: DbSession,
-    me: KioskPatient,
-    notice_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    purpose: Annotated[str, Form(max_length=30)] = "",
-    parts: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies form defaults
-    copies: Annotated[str, Form(max_length=5)] = "1",
-    delivery: Annotated[str, Form(max_length=10)] = "",
-    recipient_name: Annotated[str, Form(max_length=100)] = "",
-    recipient_phone: Annotated[str, Form(max_length=30)] = "",
-    province: Annotated[str, Form(max_length=30)] = "",
-    city: Annotated[str, Form(max_length=60)] = "",
-    address: Annotated[str, Form(max_length=400)] = "",
-    request_key: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
+def submit(request: Request, session: DbSession, me: KioskPatient, form: CopyFormData) -> Response:
     ctx = _form_ctx(session, me)
-    ctx["form"] = {
-        "notice_id": notice_id,
-        "purpose": purpose,
-        "parts": parts,
-        "copies": copies,
-        "delivery": delivery,
-        "recipient_name": recipient_name,
-        "recipient_phone": recipient_phone,
-        "province": province,
-        "city": city,
-        "address": address,
-    }
-    ctx["request_key"] = request_key or ctx["request_key"]
+    ctx["form"] = form.values()
+    ctx["request_key"] = form.request_key or ctx["request_key"]
     try:
-        req = records_service.submit(
-            session,
-            me.actor,
-            me.patient.id,
-            records_service.CopyIn(
-                notice_id=notice_id,
-                purpose=purpose,
-                parts=tuple(parts),
-                copies=records_service.parse_copies(copies),
-                delivery=delivery,
-                request_key=request_key,
-                recipient_name=recipient_name,
-                recipient_phone=recipient_phone,
-                province=province,
-                city=city,
-                address=address,
-            ),
-        )
+        req = records_service.submit(session, me.actor, me.patient.id, form.copy_in())
     except DomainError as exc:
         session.rollback()
         return form_error(request, "kiosk/records_new.html", ctx, exc)

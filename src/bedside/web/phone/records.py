@@ -22,6 +22,7 @@ from bedside.records.models import RecordCopyRequest
 from bedside.web import security
 from bedside.web.deps import AccountUser, DbSession, IdPath, IdQuery
 from bedside.web.forms import form_error
+from bedside.web.records_forms import CopyFormData
 from bedside.web.rendering import render
 
 router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.guard_request)])
@@ -80,58 +81,14 @@ def submit(
     session: DbSession,
     me: AccountUser,
     patient_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    notice_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    purpose: Annotated[str, Form(max_length=30)] = "",
-    parts: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies form defaults
-    copies: Annotated[str, Form(max_length=5)] = "1",
-    delivery: Annotated[str, Form(max_length=10)] = "",
-    recipient_name: Annotated[str, Form(max_length=100)] = "",
-    recipient_phone: Annotated[str, Form(max_length=30)] = "",
-    province: Annotated[str, Form(max_length=30)] = "",
-    city: Annotated[str, Form(max_length=60)] = "",
-    address: Annotated[str, Form(max_length=400)] = "",
-    consent: Annotated[str, Form(max_length=5)] = "",
-    proxy_name: Annotated[str, Form(max_length=100)] = "",
-    request_key: Annotated[str, Form(max_length=100)] = "",
+    form: CopyFormData,
 ) -> Response:
     accounts_service.require_patient(session, me.actor, patient_id)
     ctx = _form_ctx(session, me, patient_id)
-    ctx["form"] = {
-        "notice_id": notice_id,
-        "purpose": purpose,
-        "parts": parts,
-        "copies": copies,
-        "delivery": delivery,
-        "recipient_name": recipient_name,
-        "recipient_phone": recipient_phone,
-        "province": province,
-        "city": city,
-        "address": address,
-        "consent": consent == "1",
-        "proxy_name": proxy_name,
-    }
-    ctx["request_key"] = request_key or ctx["request_key"]
+    ctx["form"] = form.values()
+    ctx["request_key"] = form.request_key or ctx["request_key"]
     try:
-        req = records_service.submit(
-            session,
-            me.actor,
-            patient_id,
-            records_service.CopyIn(
-                notice_id=notice_id,
-                purpose=purpose,
-                parts=tuple(parts),
-                copies=records_service.parse_copies(copies),
-                delivery=delivery,
-                request_key=request_key,
-                recipient_name=recipient_name,
-                recipient_phone=recipient_phone,
-                province=province,
-                city=city,
-                address=address,
-                consent=consent == "1",
-                proxy_name=proxy_name,
-            ),
-        )
+        req = records_service.submit(session, me.actor, patient_id, form.copy_in())
     except DomainError as exc:
         session.rollback()
         return form_error(request, "phone/records_new.html", ctx, exc)
