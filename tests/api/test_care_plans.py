@@ -296,11 +296,15 @@ def test_ward_changes_and_cancels_appointments_and_the_patient_is_told(client, s
     r = client.post(f"{base}/{far.id}/cancel", data={"csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
     with DATABASE.session() as s:
-        assert s.get(FollowUpAppointment, far.id) is None
+        kept = s.get(FollowUpAppointment, far.id)
+        assert kept is not None and kept.cancelled_at is not None and kept.cancelled_by
         far_day = far.at.date()
         assert followup.remind_appointments(s, far_day - timedelta(days=1), far.at - timedelta(hours=20)) == 0
     assert [t for t, _ in _appointment_messages(stay.account.id)][-1] == "follow_up_appointment_cancelled"
-    assert client.post(f"{base}/{far.id}/cancel", data={"csrf_token": token}).status_code == 404
+    again = client.post(f"{base}/{far.id}/cancel", data={"csrf_token": token})
+    assert again.status_code == 409 and 'data-code="appointment_cancelled"' in again.text
+    page = client.get(f"/console/followup/stays/{stay.notice_id}").text
+    assert page.count('data-testid="appointment-cancelled"') == 1
     assert _audits("follow_up.appointment_") == [
         "follow_up.appointment_change",
         "follow_up.appointment_cancel",

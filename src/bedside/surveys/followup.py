@@ -178,6 +178,7 @@ def remind_appointments(session: Session, today: date, now: datetime | None = No
         session.scalars(
             select(FollowUpAppointment).where(
                 FollowUpAppointment.reminded_at.is_(None),
+                FollowUpAppointment.cancelled_at.is_(None),
                 FollowUpAppointment.at > now,
                 FollowUpAppointment.at < now + timedelta(days=2),
             )
@@ -195,6 +196,7 @@ def remind_appointments(session: Session, today: date, now: datetime | None = No
             .where(
                 FollowUpAppointment.id == row.id,
                 FollowUpAppointment.reminded_at.is_(None),
+                FollowUpAppointment.cancelled_at.is_(None),
                 FollowUpAppointment.at == row.at,
             )
             .values(reminded_at=utcnow())
@@ -452,6 +454,8 @@ def _appointment(session: Session, notice_id: int, appointment_id: int) -> Follo
     )
     if row is None:
         raise NotFound(N_("Appointment not found."), code="appointment_not_found")
+    if row.cancelled_at is not None:
+        raise Conflict(N_("This appointment was cancelled."), code="appointment_cancelled")
     if row.at <= utcnow():
         raise Conflict(N_("This appointment has already taken place."), code="appointment_past")
     return row
@@ -496,8 +500,8 @@ def change_appointment(
 
 
 def cancel_appointment(session: Session, actor: Actor, notice_id: int, appointment_id: int) -> None:
-    """Deletes the appointment (the audit row keeps what it was), so no reminder can go out,
-    and tells the patient."""
+    """Marks the appointment cancelled (kept on both screens, never reminded) and tells the
+    patient."""
     if not actor.has_role("nurse", "doctor"):
         raise Forbidden()
     row = _appointment(session, notice_id, appointment_id)
@@ -511,7 +515,8 @@ def cancel_appointment(session: Session, actor: Actor, notice_id: int, appointme
         **_snapshot(row),
     )
     _tell(session, row, "follow_up_appointment_cancelled", f"appointment_cancelled:{row.id}")
-    session.delete(row)
+    row.cancelled_at = utcnow()
+    row.cancelled_by = actor.label
     session.commit()
 
 

@@ -116,3 +116,6 @@ class FollowUpAppointment(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reminded_at: Mapped[datetime | None]
+    # Kept when cancelled (no reminder goes out) so the ward and the patient still see it.
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(100))

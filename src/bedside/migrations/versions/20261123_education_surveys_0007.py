@@ -197,6 +197,8 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=100), nullable=False),
         _at("created_at"),
         _at("reminded_at", nullable=True),
+        _at("cancelled_at", nullable=True),
+        sa.Column("cancelled_by", sa.String(length=100), nullable=True),
         _fk("follow_up_appointments", "notice_id", "admission_notices"),
         _fk("follow_up_appointments", "patient_id", "patients"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_up_appointments")),
