@@ -161,6 +161,13 @@ def patient_ids_of(session: Session, account_id: int) -> set[int]:
     )
 
 
+def account_ids_for(session: Session, patient_id: int) -> set[int]:
+    """Every account acting for the patient: their own and their proxies' (family members)."""
+    return set(
+        session.scalars(select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id))
+    )
+
+
 def require_patient(session: Session, actor: Actor, patient_id: int) -> Patient:
     """The patient, if this account acts for them; otherwise 'not found' (no existence leak)."""
     if actor.kind != "account" or patient_id not in patient_ids_of(session, actor.id or 0):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bedside.accounts import service as accounts_service
 from bedside.accounts.models import Account, AccountPatient
 from bedside.admissions import service as admissions_service
 from bedside.core import audit
@@ -202,12 +203,6 @@ def for_reader(rows: list[PushedArticle], locale: str) -> list[PushedArticle]:
     return [r for r in rows if r.article.id in shown]
 
 
-def _accounts_for(session: Session, patient_id: int) -> set[int]:
-    return set(
-        session.scalars(select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id))
-    )
-
-
 def _accounts_by_locale(session: Session, account_ids: set[int]) -> dict[str, set[int]]:
     default = get_settings().locale
     out: dict[str, set[int]] = {}
@@ -246,9 +241,10 @@ def push_stage(
         )
     )
     # Each account hears only of the version in its own language (the phone list does the same).
+    accounts = accounts_service.account_ids_for(session, patient_id)
     readers = {
         locale: (ids, in_language(articles, locale, get_settings().locale))
-        for locale, ids in _accounts_by_locale(session, _accounts_for(session, patient_id)).items()
+        for locale, ids in _accounts_by_locale(session, accounts).items()
     }
     name = patients_service.get(session, patient_id).name
     sent = 0

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bedside.accounts.models import AccountPatient
+from bedside.accounts import service as accounts_service
 from bedside.admissions import service as admissions_service
 from bedside.admissions.events import (
     AdmissionNoticeCancelled,
@@ -36,12 +35,6 @@ CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝", "unionpay": "�
 CHANNEL_NAMES_EN = {"wechat": "WeChat Pay", "alipay": "Alipay", "unionpay": "bank card", "cash": "cash"}
 
 
-def _accounts_for(session: Session, patient_id: int) -> set[int]:
-    return set(
-        session.scalars(select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id))
-    )
-
-
 @subscribe(AdmissionNoticeIssued)
 def notice_issued(session: Session, event: AdmissionNoticeIssued) -> None:
     notice = admissions_service.get(session, event.notice_id)
@@ -50,7 +43,7 @@ def notice_issued(session: Session, event: AdmissionNoticeIssued) -> None:
     doctor = staff_service.get_user(session, notice.issued_by_id).full_name if notice.issued_by_id else "-"
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="admission_notice_issued",
         params={
             "patient": patient.name,
@@ -72,7 +65,7 @@ def notice_cancelled(session: Session, event: AdmissionNoticeCancelled) -> None:
     dept = hospital_service.get_department(session, notice.department_id)
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="admission_notice_cancelled",
         params={
             "patient": patient.name,
@@ -107,7 +100,7 @@ def payment_credited(session: Session, event: PaymentCredited) -> None:
     notice_id = deposits_service.get(session, event.account_id).notice_id
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="deposit_paid",
         params=params,
         dedupe_key=f"payment_credited:{event.order_id}",
@@ -127,7 +120,7 @@ def low_balance(session: Session, event: LowBalance) -> None:
     notice_id = account.notice_id
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="deposit_low",
         params=params,
         # Each crossing is its own alert; the ledger announces a crossing only once.
@@ -148,7 +141,7 @@ def refund_finished(session: Session, event: RefundFinished) -> None:
     )
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="refund_sent",
         params=params,
         dedupe_key=f"refund_finished:{event.refund_id}",
@@ -170,7 +163,7 @@ def bed_assigned(session: Session, event: BedAssigned) -> None:
     params["until"] = until.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M") if until else "-"
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="bed_assigned",
         params=params,
         dedupe_key=f"bed_assigned:{event.notice_id}:{event.bed_id}:{notice.assigned_at}",
@@ -183,7 +176,7 @@ def bed_assigned(session: Session, event: BedAssigned) -> None:
 def bed_expired(session: Session, event: BedAssignmentExpired) -> None:
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="bed_expired",
         params={"patient": patients_service.get(session, event.patient_id).name},
         dedupe_key=f"bed_expired:{event.notice_id}:{event.bed_id}",
@@ -196,7 +189,7 @@ def bed_expired(session: Session, event: BedAssignmentExpired) -> None:
 def registered(session: Session, event: AdmissionRegistered) -> None:
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="admission_registered",
         params={"patient": patients_service.get(session, event.patient_id).name},
         dedupe_key=f"registered:{event.notice_id}",
@@ -211,7 +204,7 @@ def admitted(session: Session, event: PatientAdmitted) -> None:
     params["inpatient_no"] = event.inpatient_no
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="admitted",
         params=params,
         dedupe_key=f"admitted:{event.notice_id}",
@@ -228,7 +221,7 @@ def _discharge(session: Session, notice_id: int) -> Discharge:
 def discharge_ordered(session: Session, event: DischargeOrdered) -> None:
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="discharge_ordered",
         params={"patient": patients_service.get(session, event.patient_id).name},
         # A revoked order ordered again is news again: the order time tells them apart.
@@ -242,7 +235,7 @@ def discharge_ordered(session: Session, event: DischargeOrdered) -> None:
 def ready_to_settle(session: Session, event: ReadyToSettle) -> None:
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="ready_to_settle",
         params={"patient": patients_service.get(session, event.patient_id).name},
         dedupe_key=f"ready_to_settle:{event.notice_id}:{_discharge(session, event.notice_id).cleared_at}",
@@ -263,7 +256,7 @@ def settled(session: Session, event: Settled) -> None:
     )
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="settled",
         params={
             "patient": patients_service.get(session, event.patient_id).name,
@@ -280,7 +273,7 @@ def settled(session: Session, event: Settled) -> None:
 def report_ready(session: Session, event: ReportReady) -> None:
     service.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         template="report_ready",
         params={"patient": patients_service.get(session, event.patient_id).name, "title": event.title},
         dedupe_key=f"report_ready:{event.report_id}",

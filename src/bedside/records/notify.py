@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bedside.accounts.models import AccountPatient
+from bedside.accounts import service as accounts_service
 from bedside.core.events import subscribe
 from bedside.core.money import format_yuan
 from bedside.notifications import service as notifications
@@ -25,12 +24,6 @@ CARRIER_NAMES_EN = {
 }
 
 
-def _accounts_for(session: Session, patient_id: int) -> set[int]:
-    return set(
-        session.scalars(select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id))
-    )
-
-
 @subscribe(RecordCopyChanged)
 def copy_changed(session: Session, event: RecordCopyChanged) -> None:
     req = service.get(session, event.request_id)
@@ -45,7 +38,7 @@ def copy_changed(session: Session, event: RecordCopyChanged) -> None:
     }
     notifications.deliver(
         session,
-        _accounts_for(session, event.patient_id),
+        accounts_service.account_ids_for(session, event.patient_id),
         # An unpaid request closed by the timers ends as cancelled too, but the patient did
         # not cancel it: they are told why.
         template="record_copy_expired" if event.action == "expire" else f"record_copy_{event.state}",

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bedside.accounts.models import AccountPatient
+from bedside.accounts import service as accounts_service
 from bedside.core.events import subscribe
 from bedside.notifications import service as notifications
 from bedside.patients import service as patients_service
@@ -16,12 +15,6 @@ from bedside.reports.events import ExamCancelled, ExamChanged, ExamScheduled
 from bedside.settings import get_settings
 
 LINK = "/phone/patients/{patient_id}/reports"
-
-
-def _accounts_for(session: Session, patient_id: int) -> set[int]:
-    return set(
-        session.scalars(select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id))
-    )
 
 
 def _params(
@@ -41,7 +34,7 @@ def _params(
 def _tell(session: Session, patient_id: int, template: str, params: dict[str, str], dedupe_key: str) -> None:
     notifications.deliver(
         session,
-        _accounts_for(session, patient_id),
+        accounts_service.account_ids_for(session, patient_id),
         template=template,
         params=params,
         dedupe_key=dedupe_key,

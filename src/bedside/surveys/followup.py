@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bedside.accounts import service as accounts_service
 from bedside.accounts.models import AccountPatient
 from bedside.admissions import service as admissions_service
 from bedside.admissions.models import AdmissionNotice
@@ -36,7 +37,6 @@ from bedside.surveys.models import FollowUp, FollowUpAppointment, FollowUpPlan, 
 from bedside.surveys.plans import active_items
 from bedside.surveys.service import (
     FOLLOW_UP_OPEN_DAYS,
-    accounts_for,
     check_or_raise,
     current,
     definition_of,
@@ -135,7 +135,7 @@ def create_due(session: Session, today: date) -> int:
 def _push(session: Session, row: FollowUp, template: str, dedupe_key: str) -> None:
     notifications.deliver(
         session,
-        accounts_for(session, row.patient_id),
+        accounts_service.account_ids_for(session, row.patient_id),
         template=template,
         params={"patient": patients_service.get(session, row.patient_id).name, "days": row.day_offset},
         dedupe_key=dedupe_key,
@@ -220,7 +220,7 @@ def _tell(session: Session, row: FollowUpAppointment, template: str, dedupe_key:
     local = row.at.astimezone(get_settings().tz)
     notifications.deliver(
         session,
-        accounts_for(session, row.patient_id),
+        accounts_service.account_ids_for(session, row.patient_id),
         template=template,
         params={
             "patient": patients_service.get(session, row.patient_id).name,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bedside.accounts.models import AccountPatient
+from bedside.accounts import service as accounts_service
 from bedside.admissions import service as admissions_service
 from bedside.core import audit, events
 from bedside.core.audit import Actor
@@ -197,12 +197,6 @@ def check_or_raise(definition: Definition, form: Mapping[str, str], locale: str)
         ) from None
 
 
-def accounts_for(session: Session, patient_id: int) -> set[int]:
-    return set(
-        session.scalars(select(AccountPatient.account_id).where(AccountPatient.patient_id == patient_id))
-    )
-
-
 # -- satisfaction -----------------------------------------------------------------------------
 
 
@@ -227,7 +221,7 @@ def invite(session: Session, notice_id: int, discharged_at: datetime | None = No
     dedupe = f"please_rate:{notice_id}"
     notifications.deliver(
         session,
-        accounts_for(session, notice.patient_id),
+        accounts_service.account_ids_for(session, notice.patient_id),
         template="please_rate",
         params={"patient": patients_service.get(session, notice.patient_id).name},
         dedupe_key=dedupe,
@@ -254,9 +248,7 @@ def answer(
     """One response per stay, by an account acting for the patient."""
     if actor.kind != "account" or actor.id is None:
         raise Forbidden()
-    patient_ids = set(
-        session.scalars(select(AccountPatient.patient_id).where(AccountPatient.account_id == actor.id))
-    )
+    patient_ids = accounts_service.patient_ids_of(session, actor.id)
     row = invitation_for(session, invitation_id, patient_ids)
     if row.answered_at is not None:
         raise Conflict(N_("This survey has already been answered. Thank you."), code="survey_answered")
