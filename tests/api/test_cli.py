@@ -48,3 +48,24 @@ def test_sandbox_bills_writes_the_days_files(tmp_path):
     ]
     bad = runner.invoke(app, ["sandbox-bills", "--date", "yesterday"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+def test_signing_cert_makes_a_demo_ca_and_renews_under_it(tmp_path):
+    from cryptography import x509
+
+    result = runner.invoke(app, ["signing-cert", "--out", str(tmp_path), "--name", "示范医院"])
+    assert result.exit_code == 0, result.output
+    assert f"BEDSIDE_SIGNING_CERT_FILE={tmp_path / 'signing-cert.pem'}" in result.output
+    assert f"BEDSIDE_SIGNING_CHAIN_FILE={tmp_path / 'ca.pem'}" in result.output
+    ca = x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes())
+    cert = x509.load_pem_x509_certificate((tmp_path / "signing-cert.pem").read_bytes())
+    cert.verify_directly_issued_by(ca)
+    assert "示范医院" in cert.subject.rfc4514_string()
+
+    renewed = runner.invoke(app, ["signing-cert", "--out", str(tmp_path), "--name", "示范医院", "--renew"])
+    assert renewed.exit_code == 0, renewed.output
+    assert x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes()) == ca
+    again = x509.load_pem_x509_certificate((tmp_path / "signing-cert.pem").read_bytes())
+    assert again != cert
+    again.verify_directly_issued_by(ca)
+    assert again.subject == cert.subject  # renewed in the same name: older documents still check out

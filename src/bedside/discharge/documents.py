@@ -1,10 +1,12 @@
 """The settlement's documents — medical e-invoice, fee list, insurance settlement list — made
-once from the settlement and the stay, stored with their SHA-256 so they can be fetched again
-and a copy can be checked on the verification page."""
+once from the settlement and the stay, signed by the hospital's certificate, and stored with the
+SHA-256 of the signed bytes so they can be fetched again and a copy can be checked on the
+verification page."""
 
 from __future__ import annotations
 
-import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +20,7 @@ from bedside.core.errors import NotFound
 from bedside.core.i18n import N_
 from bedside.deposits import service as deposits_service
 from bedside.discharge.models import DischargeDocument, Settlement
+from bedside.documents import certificates, signing
 from bedside.documents import discharge as pdfs
 from bedside.hospital import service as hospital_service
 from bedside.patients import service as patients_service
@@ -92,6 +95,8 @@ def _make(
     dept = hospital_service.get_department(session, notice.department_id)
     account = deposits_service.account_for_notice(session, notice.patient_id, notice.id)
     settings = get_settings()
+    # Before anything is drawn: without the hospital's certificate nothing is issued at all.
+    identity = certificates.hospital_identity(settings)
     admitted_on = notice.admitted_at.astimezone(settings.tz).date() if notice.admitted_at else local_today()
     discharged_on = st.settled_at.astimezone(settings.tz).date()
     summary = charges_service.summary(session, notice.id)
@@ -196,12 +201,13 @@ def _make(
                     verify_url=url,
                 )
             )
+        pdf = signing.sign_pdf(pdf, identity)
         row = DischargeDocument(
             settlement_id=st.id,
             kind=kind,
             number=number,
             check_code=check,
-            sha256=hashlib.sha256(pdf).hexdigest(),
+            sha256=signing.document_hash(pdf),
             pdf=pdf,
         )
         session.add(row)
@@ -223,6 +229,25 @@ def by_number(session: Session, number: str) -> DischargeDocument:
     return row
 
 
-def is_genuine(session: Session, number: str, pdf: bytes) -> bool:
-    """The copy is the document as issued, byte for byte (its SHA-256 matches)."""
-    return hashlib.sha256(pdf).hexdigest() == by_number(session, number).sha256
+@dataclass(frozen=True)
+class Verdict:
+    """What the verification page says about a copy: `reason` is a `signing.Outcome` value, or
+    "not_issued" for a file the hospital signed that is not the document with this number."""
+
+    genuine: bool
+    reason: str
+    signer: str | None = None
+    signed_at: datetime | None = None
+
+
+def check_copy(session: Session, number: str, pdf: bytes) -> Verdict:
+    """Genuine only if the hospital's certificate signed the whole file and the file is the one
+    issued under this number. The signature is what a forger cannot redo: someone who changes a
+    document and recomputes its hash (in the file or in the database) still fails it."""
+    row = by_number(session, number)
+    check = signing.check_signature(pdf, certificates.hospital_trust(get_settings()))
+    if not check.valid:
+        return Verdict(False, check.outcome.value, check.signer, check.signed_at)
+    digest = signing.document_hash(pdf)
+    issued = digest == row.sha256 and signing.document_hash(row.pdf) == row.sha256
+    return Verdict(issued, "genuine" if issued else "not_issued", check.signer, check.signed_at)

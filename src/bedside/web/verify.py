@@ -1,5 +1,6 @@
 """The public verification page printed as a QR code on every discharge document: it says
-whether a document with this number was issued and whether a copy is the genuine one."""
+whether a document with this number was issued and whether a copy is the genuine one: signed by
+the hospital's certificate over the whole file, and the very file issued under that number."""
 
 from __future__ import annotations
 
@@ -25,15 +26,16 @@ def verify_page(request: Request, session: DbSession, number: str) -> Response:
 
 
 @router.post("/{number}")
-async def verify_copy(
+def verify_copy(
     request: Request, session: DbSession, number: str, file: UploadFile | None = None
 ) -> Response:
     doc = documents_service.by_number(session, number)
     try:
-        data = await file.read(MAX_PDF + 1) if file is not None else b""
+        data = file.file.read(MAX_PDF + 1) if file is not None else b""
         if not data.startswith(b"%PDF") or len(data) > MAX_PDF:
             raise InvalidInput(N_("Choose the PDF file of the document."), code="not_a_pdf", field="file")
     except DomainError as exc:
         return form_error(request, "shared/verify.html", {"doc": doc, "result": None}, exc)
-    genuine = documents_service.is_genuine(session, number, data)
-    return render(request, "shared/verify.html", {"doc": doc, "result": "genuine" if genuine else "altered"})
+    verdict = documents_service.check_copy(session, number, data)
+    result = "genuine" if verdict.genuine else "altered"
+    return render(request, "shared/verify.html", {"doc": doc, "result": result, "verdict": verdict})
