@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from bedside.accounts.sms import LogSmsGateway
+from bedside.accounts.sms import RemembersCodes
 from tests.factories import PASSWORD, csrf_of
 
 
@@ -23,7 +23,8 @@ def staff_login(client: TestClient, username: str, password: str = PASSWORD) -> 
     return csrf(client, "/console/")
 
 
-def phone_login(client: TestClient, sms: LogSmsGateway, phone: str) -> str:
+def phone_login(client: TestClient, sms: RemembersCodes, phone: str) -> str:
+    """`sms` is the log gateway, or an SMS peer's handle reading the code from its inbox."""
     token = csrf(client, "/phone/login")
     r = client.post("/phone/login/code", data={"phone": phone, "csrf_token": token})
     assert r.status_code == 200, r.text

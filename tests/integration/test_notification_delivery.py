@@ -140,7 +140,7 @@ def test_caller_can_force_urgency_and_account_can_turn_quiet_hours_off(session, 
 
 def test_retries_with_backoff_then_failed_with_the_error_kept(session, wechat):
     class Down:
-        def send(self, phone: str, text: str, *, code: str | None = None) -> None:
+        def send_notification(self, phone: str, message: object) -> None:
             raise ConnectionError(f"gateway down for {phone}")
 
     set_gateway(Down())  # type: ignore[arg-type]

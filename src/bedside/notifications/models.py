@@ -51,10 +51,16 @@ class NotificationDelivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
-    # The channel's own error code (WeChat errcode) and message of the last failed attempt.
-    error_code: Mapped[str | None] = mapped_column(String(40))
+    # The channel's own error code (WeChat errcode, an SMS vendor's code such as Tencent's
+    # FailedOperation.TemplateParamSetNotMatchApprovedTemplate) and message of the last failure.
+    error_code: Mapped[str | None] = mapped_column(String(80))
     last_error: Mapped[str | None] = mapped_column(Text)
-    provider_ref: Mapped[str | None] = mapped_column(String(64))
+    # The provider's id of the sent message (SMS BizId / SerialNo): its receipt names it.
+    provider_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The provider's delivery receipt: delivered | failed, the carrier's status code and when.
+    receipt: Mapped[str | None] = mapped_column(String(20))
+    receipt_code: Mapped[str | None] = mapped_column(String(40))
+    receipt_at: Mapped[datetime | None]
 
 
 class NotificationPreference(Base):

@@ -259,7 +259,7 @@ def send_one(session: Session, delivery_id: int, *, now: datetime | None = None)
         row.provider_ref = result.provider_ref
         session.commit()
         return "sent"
-    row.error_code = (result.code or "error")[:40]
+    row.error_code = (result.code or "error")[:80]
     row.last_error = result.error
     if result.retryable and attempts < settings.notify_max_attempts:
         row.state = DELIVERY_MACHINE.next_state(DeliveryState.PENDING, "retry")
