@@ -1,12 +1,17 @@
-"""Requests/s of the phone home page (signed in, one patient with a notice) against a bare
-Starlette "hello" endpoint served the same way on the same machine, printed as a ratio.
+"""Requests/s of the phone home page (signed in, the demo hospital of 400 beds) against the same
+server's /healthz in the same run, printed as a ratio; on a fresh SQLite file and on a fresh
+PostgreSQL database when one answers.
 
-Both servers run as one uvicorn worker in a subprocess; the load comes from this process with
-a fixed number of keep-alive connections for a fixed time (loopback only, bounded)."""
+One uvicorn worker in a subprocess; the load comes from wrk when installed (else from threads
+in this process, which on a small machine measure the client as much as the server), with
+BENCH_CONNECTIONS (32) keep-alive connections for BENCH_SECONDS (8) per run, /healthz and the
+page alternating for BENCH_RUNS (3) runs. Loopback only, every run bounded in time."""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,68 +22,13 @@ import time
 from pathlib import Path
 
 import httpx
+from benchkit import RUNS, BenchFailed, drop_pg_database, pg_database, report, spread, stop, wait_ready
 
 DURATION = float(os.environ.get("BENCH_SECONDS", "8"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
-ROOT = Path(__file__).resolve().parents[1]
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 PY = sys.executable
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_up(url: str) -> None:
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def load(url: str, cookies: dict[str, str], duration: float = DURATION) -> float:
-    """Requests per second over DURATION seconds with CONNECTIONS threads."""
-    counts = [0] * CONNECTIONS
-    errors = [0] * CONNECTIONS
-    stop = time.perf_counter() + duration
-
-    def worker(i: int) -> None:
-        with httpx.Client(cookies=cookies, timeout=10) as client:
-            while time.perf_counter() < stop:
-                r = client.get(url)
-                if r.status_code == 200:
-                    counts[i] += 1
-                else:
-                    errors[i] += 1
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    if sum(errors):
-        raise RuntimeError(f"{sum(errors)} non-200 responses from {url}")
-    return sum(counts) / elapsed
-
-
-HELLO_APP = textwrap.dedent("""
-    from starlette.applications import Starlette
-    from starlette.responses import PlainTextResponse
-    from starlette.routing import Route
-
-    async def hello(request):
-        return PlainTextResponse("hello")
-
-    app = Starlette(routes=[Route("/", hello)])
-""")
-
+# Seeds the demo hospital and prints a phone session token; bench_rush.py uses it too.
 SETUP = textwrap.dedent("""
     import sys
     from bedside import dbtools, wiring
@@ -99,46 +49,160 @@ SETUP = textwrap.dedent("""
     print(token)
 """)
 
+# wrk's summary, counted across its threads: answers by status and the 99th percentile.
+WRK_SCRIPT = textwrap.dedent("""
+    local threads = {}
+    function setup(thread) table.insert(threads, thread) end
+    function init(args) ok = 0 bad = 0 end
+    function response(status, headers, body)
+      if status == 200 then ok = ok + 1 else bad = bad + 1 end
+    end
+    function done(summary, latency, requests)
+      local good, other = 0, 0
+      for _, t in ipairs(threads) do good = good + t:get("ok") other = other + t:get("bad") end
+      io.write(string.format("OK %d BAD %d P99_US %d\\n", good, other, latency:percentile(99)))
+    end
+""")
 
-def main() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bedside-bench-"))
-    url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    env = {
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env_for(url: str) -> dict[str, str]:
+    return {
         **os.environ,
         "BEDSIDE_DATABASE_URL": url,
         "BEDSIDE_DEMO": "1",
         "BEDSIDE_LOG_LEVEL": "WARNING",
         "BEDSIDE_DISPATCH_IN_PROCESS": "0",
     }
-    token = (
-        subprocess.run([PY, "-c", SETUP, url], env=env, check=True, capture_output=True, text=True)
-        .stdout.strip()
-        .splitlines()[-1]
+
+
+def seed(url: str) -> str:
+    """Seeds `url` and returns the demo phone account's session token."""
+    out = subprocess.run(
+        [PY, "-c", SETUP, url], env=env_for(url), check=True, capture_output=True, text=True, timeout=900
     )
-    (tmp / "hello_app.py").write_text(HELLO_APP)
-    results = {}
-    for name, args, path, cookies in (
-        ("starlette hello", ["hello_app:app"], "/", {}),
-        ("phone home", ["bedside.main:create_app", "--factory"], "/phone/", {"bs_phone": token}),
-    ):
-        port = free_port()
-        proc = subprocess.Popen(
-            [PY, "-m", "uvicorn", *args, "--port", str(port), "--log-level", "warning", "--no-access-log"],
-            cwd=tmp,
-            env={**env, "PYTHONPATH": str(tmp)},
+    return out.stdout.strip().splitlines()[-1]
+
+
+def serve(url: str, cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """One uvicorn worker on a free port, ready; returns it and its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [PY, "-m", "uvicorn", "bedside.main:create_app", "--factory", "--port", str(port)]
+        + ["--log-level", "warning", "--no-access-log"],
+        cwd=cwd,
+        env=env_for(url),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base + "/healthz", proc)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, base
+
+
+def wrk_load(url: str, cookie: str, script: Path, duration: float) -> tuple[float, float]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
+        + ["-s", str(script), "-H", f"Cookie: bs_phone={cookie}", url],
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+        check=True,
+    ).stdout
+    found = re.search(r"OK (\d+) BAD (\d+) P99_US (\d+)", out)
+    if found is None:
+        raise BenchFailed(f"wrk printed no summary: {out[-300:]}")
+    ok, bad, p99_us = (int(g) for g in found.groups())
+    if bad:
+        raise BenchFailed(f"{bad} answers other than 200 from {url}")
+    seconds = float(re.search(r"requests in ([\d.]+)s", out).group(1))  # type: ignore[union-attr]
+    return ok / seconds, p99_us / 1000
+
+
+def thread_load(url: str, cookie: str, duration: float) -> tuple[float, float]:
+    latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
+    errors = [0] * CONNECTIONS
+    stop_at = time.perf_counter() + duration
+
+    def worker(i: int) -> None:
+        with httpx.Client(cookies={"bs_phone": cookie}, timeout=10) as client:
+            while time.perf_counter() < stop_at:
+                t0 = time.perf_counter()
+                r = client.get(url)
+                latencies[i].append(time.perf_counter() - t0)
+                errors[i] += r.status_code != 200
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if sum(errors):
+        raise BenchFailed(f"{sum(errors)} answers other than 200 from {url}")
+    every = sorted(x for per in latencies for x in per)
+    return len(every) / (time.perf_counter() - start), 1000 * every[int(0.99 * (len(every) - 1))]
+
+
+def load(url: str, cookie: str, script: Path, duration: float = DURATION) -> tuple[float, float]:
+    """(answers/s, p99 ms) over `duration` seconds with CONNECTIONS connections."""
+    if shutil.which("wrk"):
+        return wrk_load(url, cookie, script, duration)
+    return thread_load(url, cookie, duration)
+
+
+def run_backend(label: str, url: str, tmp: Path, script: Path) -> None:
+    token = seed(url)
+    proc, base = serve(url, tmp)
+    try:
+        home_url, health_url = base + "/phone/", base + "/healthz"
+        load(home_url, token, script, 1.0)  # warm-up (templates, pools), discarded
+        home: list[float] = []
+        health: list[float] = []
+        p99: list[float] = []
+        for _ in range(RUNS):
+            health.append(load(health_url, token, script)[0])
+            rps, p99_ms = load(home_url, token, script)
+            home.append(rps)
+            p99.append(p99_ms)
+        report(
+            f"{label} phone home",
+            home,
+            health,
+            "req/s",
+            baseline_label="/healthz, same server",
+            target="≥ 0.45",
         )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_up(base + "/healthz" if "bedside" in args[0] else base + "/")
-            load(base + path, cookies, duration=1.0)  # warm-up, discarded
-            results[name] = load(base + path, cookies)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-    home, hello = results["phone home"], results["starlette hello"]
-    print(f"phone home page:  {home:8.1f} req/s  (SQLite, {CONNECTIONS} connections, {DURATION:.0f}s)")
-    print(f"baseline (hello): {hello:8.1f} req/s")
-    print(f"ratio home/hello: {home / hello:8.3f}")
+        mid, low, high = spread(p99)
+        print(f"  {'':{len(label) + 11}}  page p99: {mid:.0f} ms ({low:.0f}–{high:.0f}), target < 200 ms")
+    finally:
+        stop(proc)
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bedside-bench-"))
+    script = tmp / "summary.lua"
+    script.write_text(WRK_SCRIPT)
+    loader = "wrk" if shutil.which("wrk") else "Python threads (wrk not installed)"
+    print(f"  ({CONNECTIONS} connections, {DURATION:.0f} s a run, {RUNS} runs, load from {loader})")
+    try:
+        run_backend("SQLite", f"sqlite:///{tmp / 'bench.sqlite3'}", tmp, script)
+        pg = pg_database()
+        if pg is not None:
+            admin, url, name = pg
+            try:
+                run_backend("PostgreSQL", url, tmp, script)
+            finally:
+                drop_pg_database(admin, name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

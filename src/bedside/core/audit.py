@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import JSON, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bedside.core import context
+from bedside.core.bulk import insert_rows
 from bedside.core.db import Base, utcnow
 from bedside.core.pii import scrub
 
@@ -75,6 +77,37 @@ def record(
     )
     session.add(row)
     return row
+
+
+def record_many(
+    session: Session,
+    actor: Actor,
+    entity_type: str,
+    entries: Iterable[tuple[str, object, int | None, dict[str, Any]]],
+) -> None:
+    """One audit row per (action, entity id, patient id, detail), in one statement: a batch
+    from the HIS is audited item by item, as if each had been sent alone."""
+    now = utcnow()
+    ip, request_id, label = context.client_ip.get(), context.request_id.get(), scrub(actor.label)[:100]
+    rows = [
+        {
+            "at": now,
+            "actor_kind": actor.kind,
+            "actor_id": actor.id,
+            "actor_label": label,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "patient_id": patient_id,
+            "detail": {k: scrub(v) if isinstance(v, str) else v for k, v in detail.items()},
+            "ip": ip,
+            "request_id": request_id,
+            "kiosk_id": actor.kiosk_id,
+        }
+        for action, entity_id, patient_id, detail in entries
+    ]
+    if rows:
+        insert_rows(session, AuditEvent, rows)
 
 
 def recent(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
@@ -19,6 +19,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from bedside.core.bulk import insert_rows
 from bedside.core.db import Base, utcnow
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,26 @@ def _encode(value: Any) -> Any:
 def emit(session: Session, ev: Event) -> None:
     payload = {f.name: _encode(getattr(ev, f.name)) for f in dataclasses.fields(ev)}
     session.add(OutboxEvent(name=ev.name, payload=payload))
+    session.info["outbox_dirty"] = True
+
+
+def emit_many(session: Session, evs: Sequence[Event]) -> None:
+    """Like `emit` for each of `evs`, in one statement (a batch from the HIS announces one
+    event per exam or report it stored)."""
+    if not evs:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "name": ev.name,
+            "payload": {f.name: _encode(getattr(ev, f.name)) for f in dataclasses.fields(ev)},
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+        }
+        for ev in evs
+    ]
+    insert_rows(session, OutboxEvent, rows)
     session.info["outbox_dirty"] = True
 
 

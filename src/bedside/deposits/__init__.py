@@ -1,2 +1,2 @@
 """Deposit accounts (预交金) and their append-only ledger, one account per stay.
-Announces LedgerPosted and LowBalance."""
+Announces LowBalance."""

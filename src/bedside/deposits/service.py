@@ -10,7 +10,7 @@ from bedside.core import events
 from bedside.core.audit import Actor
 from bedside.core.errors import Conflict, InvalidInput, NotFound
 from bedside.core.i18n import N_
-from bedside.deposits.events import LedgerPosted, LowBalance
+from bedside.deposits.events import LowBalance
 from bedside.deposits.models import ENTRY_SIGN, DepositAccount, EntryKind, LedgerEntry
 from bedside.hospital import service as hospital_service
 
@@ -122,17 +122,12 @@ def reverse(session: Session, entry_id: int, actor: Actor, reason: str) -> Ledge
 def _announce(
     session: Session, account: DepositAccount, entry: LedgerEntry, before: int, threshold: int | None
 ) -> None:
-    events.emit(
-        session,
-        LedgerPosted(
-            account_id=account.id,
-            entry_id=entry.id,
-            patient_id=account.patient_id,
-            kind=entry.kind,
-            amount_fen=entry.amount_fen,
-            balance_fen=account.balance_fen,
-        ),
-    )
+    warn_if_low(session, account, entry.id, before, threshold)
+
+
+def warn_if_low(
+    session: Session, account: DepositAccount, entry_id: int, before: int, threshold: int | None
+) -> None:
     limit = DEFAULT_LOW_BALANCE_FEN if threshold is None else threshold
     # Announced on the crossing only, so one fall under the line gives one alert.
     if before >= limit > account.balance_fen:
@@ -140,7 +135,7 @@ def _announce(
             session,
             LowBalance(
                 account_id=account.id,
-                entry_id=entry.id,
+                entry_id=entry_id,
                 patient_id=account.patient_id,
                 balance_fen=account.balance_fen,
                 threshold_fen=limit,

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from bedside.core.errors import DomainError
 from bedside.core.i18n import N_
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_PATH = Path(__file__).resolve().parent / "fonts" / "BedsideSansSC-Regular.ttf"
 FONT_FAMILY = "BedsideSansSC"
@@ -43,6 +44,8 @@ def register_font(pdf: FPDF) -> str:
 
 @cache
 def covered_codepoints() -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
     font = TTFont(font_path(), lazy=True)
     try:
         return frozenset(font.getBestCmap())

@@ -11,17 +11,19 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from escpos.constants import QR_ECLEVEL_M
-from escpos.printer import Dummy
-from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
 
 from bedside.core.i18n import normalize
 from bedside.core.money import format_yuan
 from bedside.documents.fonts import register_font, renderable
 from bedside.documents.qr import qr_png
+
+if TYPE_CHECKING:
+    # fpdf2 and python-escpos cost about a second of imports together: loaded by the first
+    # receipt printed, not by every start of the app.
+    from escpos.printer import Dummy
+    from fpdf import FPDF
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 PRODUCER = "Bedside"
@@ -157,6 +159,8 @@ def receipt_pdf(r: Receipt, locale: str = "zh_CN") -> bytes:
 
 
 def _new_pdf(r: Receipt, labels: dict[str, str], locale: str, height_mm: float) -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(unit="mm", format=(PAGE_WIDTH_MM, height_mm))
     pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
     pdf.set_auto_page_break(False)
@@ -198,6 +202,8 @@ def _draw(pdf: FPDF, r: Receipt, labels: dict[str, str]) -> float:
 
 
 def _centred(pdf: FPDF, family: str, size: float, text: str) -> None:
+    from fpdf.enums import Align, XPos, YPos
+
     pdf.set_font(family, size=size)
     pdf.multi_cell(
         CONTENT_MM, size * 0.5, renderable(text), align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT
@@ -205,6 +211,8 @@ def _centred(pdf: FPDF, family: str, size: float, text: str) -> None:
 
 
 def _pdf_row(pdf: FPDF, family: str, caption: str, value: str, size: float) -> None:
+    from fpdf.enums import Align, XPos, YPos
+
     pdf.set_font(family, size=size)
     line_h = size * 0.55
     caption_w = pdf.get_string_width(caption)
@@ -295,6 +303,9 @@ def pad_columns(label: str, value: str, width: int) -> list[str]:
 def receipt_escpos(r: Receipt, locale: str = "zh_CN", width_chars: int = 48) -> bytes:
     """The receipt as one ESC/POS job for an 80 mm printer (48 columns of font A; use 32
     for 58 mm paper). Text is GB18030, which Chinese-market printers expect in Chinese mode."""
+    from escpos.constants import QR_ECLEVEL_M
+    from escpos.printer import Dummy
+
     labels = receipt_labels(locale)
     p = Dummy()
     p.hw("INIT")  # ESC @

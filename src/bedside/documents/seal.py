@@ -15,10 +15,12 @@ import io
 import math
 import unicodedata
 from functools import lru_cache
-
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from bedside.documents.fonts import font_path, renderable
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw, ImageFont
 
 DEFAULT_LABEL = "电子票据专用章"
 SEAL_RED = (214, 26, 32)
@@ -75,6 +77,8 @@ def _clean(text: str) -> str:
 @lru_cache(maxsize=32)
 def _render(name: str, label: str, size_px: int) -> bytes:
     big = size_px * SUPERSAMPLE
+    from PIL import Image, ImageDraw
+
     ink = Image.new("L", (big, big), 0)
     draw = ImageDraw.Draw(ink)
     centre = big / 2
@@ -111,12 +115,16 @@ def _star(cx: float, cy: float, radius: float) -> list[tuple[float, float]]:
 
 @lru_cache(maxsize=16)
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(font_path(), size)
 
 
 def _draw_arc_text(ink: Image.Image, text: str, centre: float, outer_radius: float, big: int) -> None:
     """Draws `text` centred on the top of the circle, each character upright relative to the
     circle, with its outer edge on `outer_radius`."""
+    from PIL import Image, ImageChops, ImageDraw
+
     n = len(text)
     span = min(max(n * NAME_MAX_STEP_DEG, NAME_MIN_SPAN_DEG), NAME_MAX_SPAN_DEG)
     step = math.radians(span / n)

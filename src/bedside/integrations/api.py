@@ -24,9 +24,16 @@ from bedside.integrations import service
 from bedside.patients import service as patients_service
 from bedside.reports import exams as exams_service
 from bedside.reports import service as reports_service
+from bedside.web import security
 from bedside.web.deps import DbSession
+from bedside.web.problems import API_ERRORS, problem_responses
 
-router = APIRouter(prefix="/api/v1/his", tags=["his"])
+router = APIRouter(
+    prefix="/api/v1/his",
+    tags=["his"],
+    dependencies=[Depends(security.refuse_control_characters)],
+    responses=problem_responses(*API_ERRORS),
+)
 
 
 def _client(scope: str):  # type: ignore[no-untyped-def]
@@ -98,8 +105,7 @@ class ChargesOut(BaseModel):
 def post_charges(inpatient_no: str, body: ChargesIn, session: DbSession, me: ChargeClient) -> ChargesOut:
     if len(inpatient_no) > 20:
         raise NotFound(N_("No stay has this inpatient number."), code="stay_not_found")
-    stay = charges_service.by_inpatient_no(session, inpatient_no)
-    result = charges_service.post(session, me, stay.id, body.lines)
+    result = charges_service.post_to_inpatient(session, me, inpatient_no, body.lines)
     return ChargesOut(created=result.created, duplicates=result.duplicates)
 
 
@@ -111,8 +117,35 @@ class ReportOut(BaseModel):
 @router.post("/reports", status_code=201)
 def report(body: reports_service.ReportIn, session: DbSession, me: ReportClient) -> ReportOut:
     """An exam or lab report (LIS / PACS through the HIS); resending it changes nothing."""
-    row, created = reports_service.receive(session, me, body)
-    return ReportOut(id=row.id, created=created)
+    done = reports_service.receive_many(session, me, [body])[0]
+    return ReportOut(id=done.id, created=done.created)
+
+
+class ReportsIn(BaseModel):
+    reports: list[reports_service.ReportIn] = Field(min_length=1, max_length=reports_service.MAX_BATCH)
+
+
+class ReportItemOut(ReportOut):
+    his_ref: str
+
+
+class ReportsOut(BaseModel):
+    created: int
+    duplicates: int
+    reports: list[ReportItemOut]
+
+
+@router.post("/reports/batch")
+def reports_batch(body: ReportsIn, session: DbSession, me: ReportClient) -> ReportsOut:
+    """Up to 100 reports at once, stored all together or, if one is refused, none of them;
+    the ones already received are answered as such."""
+    done = reports_service.receive_many(session, me, body.reports)
+    created = sum(r.created for r in done)
+    return ReportsOut(
+        created=created,
+        duplicates=len(done) - created,
+        reports=[ReportItemOut(his_ref=r.his_ref, id=r.id, created=r.created) for r in done],
+    )
 
 
 class ExamOut(BaseModel):
@@ -121,7 +154,11 @@ class ExamOut(BaseModel):
     outcome: exams_service.Outcome
 
 
-@router.post("/inpatients/{inpatient_no}/exam-appointments", status_code=201)
+@router.post(
+    "/inpatients/{inpatient_no}/exam-appointments",
+    status_code=201,
+    responses={200: {"model": ExamOut, "description": "Moved, cancelled or resent: the stored appointment"}},
+)
 def exam_appointment(
     inpatient_no: str, body: exams_service.ExamIn, response: Response, session: DbSession, me: ReportClient
 ) -> ExamOut:
@@ -131,3 +168,27 @@ def exam_appointment(
     if outcome != "created":
         response.status_code = 200
     return ExamOut(id=row.id, state=row.state, outcome=outcome)
+
+
+class ExamsIn(BaseModel):
+    appointments: list[exams_service.ExamIn] = Field(min_length=1, max_length=exams_service.MAX_BATCH)
+
+
+class ExamItemOut(ExamOut):
+    his_ref: str
+
+
+class ExamsOut(BaseModel):
+    appointments: list[ExamItemOut]
+
+
+@router.post("/inpatients/{inpatient_no}/exam-appointments/batch")
+def exam_appointments_batch(
+    inpatient_no: str, body: ExamsIn, session: DbSession, me: ReportClient
+) -> ExamsOut:
+    """Up to 500 bookings, moves, cancellations and closings for one stay, each reference
+    once: applied all together or, if one is refused, none of them."""
+    done = exams_service.receive_many(session, me, inpatient_no, body.appointments)
+    return ExamsOut(
+        appointments=[ExamItemOut(his_ref=r.his_ref, id=r.id, state=r.state, outcome=r.outcome) for r in done]
+    )
