@@ -30,8 +30,9 @@ font: $(STAMP)
 demo: install
 	BEDSIDE_DEMO=1 BEDSIDE_NOTIFY_CHANNELS=$${BEDSIDE_NOTIFY_CHANNELS:-sms,wechat,log} $(BIN)/bedside demo
 
+# Tests are independent (each worker has its own database and ports): one worker per core.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $${BEDSIDE_TEST_WORKERS:-auto}
 
 lint: install
 	$(BIN)/ruff check .

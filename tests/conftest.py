@@ -36,6 +36,9 @@ os.environ.update(
         "BEDSIDE_DATABASE_URL": TEST_DB_URL,
         "BEDSIDE_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "BEDSIDE_DEMO": "0",
+        # Per process, so that parallel workers never count each other's logins.
+        "BEDSIDE_RATE_LIMIT_STORAGE": "memory://",
+        "BEDSIDE_TESTING": "1",
         "BEDSIDE_DISPATCH_IN_PROCESS": "0",
         "BEDSIDE_LOG_LEVEL": "WARNING",
         "BEDSIDE_HOSPITAL_NAME": "测试医院",
@@ -52,7 +55,7 @@ from bedside.settings import get_settings  # noqa: E402
 
 get_settings.cache_clear()
 dbtools.upgrade(TEST_DB_URL)
-DATABASE = db.configure(TEST_DB_URL)
+DATABASE = db.configure(TEST_DB_URL, **get_settings().engine_options)
 # The tests' own session: on SQLite its transactions begin deferred, so a test that keeps one
 # open to read never holds the write lock the app (TestClient or live server) needs.
 TEST_SIDE = db.Database(TEST_DB_URL, sqlite_immediate=False)
@@ -88,11 +91,69 @@ def _clean_database() -> Iterator[None]:
     registry.reset()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_ca(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The run's own demo CA and hospital signing certificate, in a temporary folder: the
+    documents the app issues are signed with it, and no key is ever written into the tree."""
+    from bedside.documents.certificates import write_demo_files
+
+    files = write_demo_files(tmp_path_factory.mktemp("signing"), os.environ["BEDSIDE_HOSPITAL_NAME"])
+    os.environ["BEDSIDE_SIGNING_KEY_FILE"] = str(files.key)
+    os.environ["BEDSIDE_SIGNING_CERT_FILE"] = str(files.cert)
+    os.environ["BEDSIDE_SIGNING_CHAIN_FILE"] = str(files.ca_cert)
+    get_settings.cache_clear()
+    return files
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    # The counters outlive a test's rows: each test starts with every limit unused.
+    from bedside.core import ratelimit
+
+    ratelimit.limiter().reset()
+
+
 @pytest.fixture
 def sms() -> Iterator[LogSmsGateway]:
     gateway = LogSmsGateway(demo=False)
     set_gateway(gateway)
     yield gateway
+    set_gateway(None)
+
+
+@pytest.fixture(scope="session")
+def aliyun_peer():  # type: ignore[no-untyped-def]
+    from tests import sms_peers
+
+    handle = sms_peers.start("aliyun")
+    yield handle
+    handle.running.stop()
+
+
+@pytest.fixture(scope="session")
+def tencent_peer():  # type: ignore[no-untyped-def]
+    from tests import sms_peers
+
+    handle = sms_peers.start("tencent")
+    yield handle
+    handle.running.stop()
+
+
+@pytest.fixture
+def aliyun_sms(sms, aliyun_peer):  # type: ignore[no-untyped-def]
+    """Instead of `sms`: the real Alibaba Cloud client, talking to the peer over HTTP; the
+    handle's last_code(phone) reads the peer's inbox, so `phone_login` takes it as well."""
+    aliyun_peer.reset()
+    set_gateway(aliyun_peer.client())
+    yield aliyun_peer
+    set_gateway(None)
+
+
+@pytest.fixture
+def tencent_sms(sms, tencent_peer):  # type: ignore[no-untyped-def]
+    tencent_peer.reset()
+    set_gateway(tencent_peer.client())
+    yield tencent_peer
     set_gateway(None)
 
 

@@ -19,9 +19,18 @@ console = Console(soft_wrap=True)
 
 
 def _settings():  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
     from bedside.settings import get_settings
 
-    return get_settings()
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        # The operator needs the reason (and how to make a secret), not pydantic's traceback.
+        for error in exc.errors():
+            where = "".join(f"{p}: " for p in error["loc"])
+            console.print(f"[red]configuration refused:[/red] {where}{error['msg']}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 @db_app.command("upgrade")
@@ -84,6 +93,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the web application."""
     import uvicorn
 
+    settings = _settings()  # refused settings stop here, before any worker starts
+    if workers > 1 and settings.rate_limit_storage.startswith("memory"):
+        console.print(
+            "[yellow]each worker keeps its own rate-limit counters: set "
+            "BEDSIDE_RATE_LIMIT_STORAGE=redis://... to share them[/yellow]"
+        )
     uvicorn.run(
         "bedside.main:create_app",
         factory=True,
@@ -105,14 +120,36 @@ def demo(
     """Demo mode: migrate an SQLite file under var/, load the demo hospital, and serve it."""
     os.environ.setdefault("BEDSIDE_DEMO", "1")
     os.environ.setdefault("BEDSIDE_BASE_URL", f"http://{host}:{port}")
+    if serve_after and "BEDSIDE_SMS_PROVIDER" not in os.environ:
+        # The real Alibaba Cloud client, speaking to the bundled peer over HTTP.
+        from bedside.simulators.demo import start_sms
+
+        sms_peer, sms_env = start_sms(os.environ["BEDSIDE_BASE_URL"])
+        os.environ.update(sms_env)
+        console.print(f"SMS peer (Alibaba Cloud protocol) at {sms_peer.url}; inbox: /_sim/messages")
     from bedside import dbtools
     from bedside.settings import get_settings
 
     get_settings.cache_clear()
     dbtools.upgrade(get_settings().database_url)
     _seed(beds, 42)
+    _demo_signing_cert()
     if serve_after:
         serve(host=host, port=port)
+
+
+@app.command("check-connections")
+def check_connections() -> None:
+    """Ping each configured boundary (SMS, …) with an authenticated call that sends nothing."""
+    from bedside.connections import check_all
+
+    marks = {"ok": "[green]ok[/green]", "failed": "[red]failed[/red]", "off": "[yellow]off[/yellow]"}
+    results = check_all(_settings())
+    for result in results:
+        line = f"{result.boundary:<8} {marks[result.status]}  {result.peer}: {result.detail}"
+        console.print(line, highlight=False)
+    if any(result.status == "failed" for result in results):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -125,7 +162,7 @@ def worker(poll: float = 2.0) -> None:
 
     settings = _settings()
     configure(settings.log_level, settings.log_json)
-    database = db.configure(settings.database_url)
+    database = db.configure(settings.database_url, **settings.engine_options)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -197,6 +234,42 @@ def sandbox_bills(
         files = statements.write_day(session, bill_date, out or _settings().sandbox_bills_dir)
     for path in files.paths:
         console.print(str(path))
+
+
+def _demo_signing_cert() -> None:
+    from bedside.documents.certificates import DEMO_DIR, write_demo_files
+
+    settings = _settings()
+    if settings.signing_cert_file is not None:
+        console.print(f"documents are signed with {settings.signing_cert_file}")
+        return
+    files = write_demo_files(DEMO_DIR, settings.hospital_name)
+    console.print(
+        f"documents are signed by the demo CA in {files.folder}; check one with: "
+        f"pyhanko sign validate --trust-replace --trust {files.ca_cert} FILE.pdf",
+        highlight=False,
+    )
+
+
+@app.command("signing-cert")
+def signing_cert(
+    out: Annotated[Path | None, typer.Option(help="folder (default: var/signing)")] = None,
+    name: Annotated[str, typer.Option(help="hospital name (default: BEDSIDE_HOSPITAL_NAME)")] = "",
+    renew: Annotated[bool, typer.Option(help="a new certificate under the existing CA")] = False,
+) -> None:
+    """Make a demo CA and the hospital's document signing certificate under it (kept if present).
+
+    For demo and testing only: going live, the hospital's certificate comes from a CA that the
+    people who check the documents trust, and BEDSIDE_SIGNING_* name its files."""
+    from bedside.documents.certificates import DEMO_DIR, write_demo_files
+
+    hospital = name.strip() or _settings().hospital_name
+    files = write_demo_files(out or DEMO_DIR, hospital, renew=renew)
+    console.print(f"[green]demo CA and signing certificate for {hospital} in {files.folder}[/green]")
+    console.print("to sign with them outside demo mode (a demo CA: not for going live):")
+    console.print(f"  BEDSIDE_SIGNING_KEY_FILE={files.key}", highlight=False)
+    console.print(f"  BEDSIDE_SIGNING_CERT_FILE={files.cert}", highlight=False)
+    console.print(f"  BEDSIDE_SIGNING_CHAIN_FILE={files.ca_cert}", highlight=False)
 
 
 @app.command("kiosk-agent")

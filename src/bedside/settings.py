@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import string
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -19,8 +21,43 @@ class InsecureSettings(ValueError):
     """A default secret or similar demo-only value was used outside demo mode."""
 
 
+KEY_RECIPE = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+MIN_SECRET_BITS = 128
+
+
+def _alphabet(secret: str) -> int:
+    if set(secret) <= set(string.hexdigits):
+        return 16
+    classes = (string.digits, string.ascii_lowercase, string.ascii_uppercase)
+    size = sum(len(chars) for chars in classes if any(c in chars for c in secret))
+    if any(c not in string.ascii_letters + string.digits for c in secret):
+        size += len(string.punctuation)
+    return size
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why the secret is guessable, or None. A rough, conservative estimate: the length of the
+    shortest unit the value repeats ("abcabc", a word typed four times) times log2 of the
+    alphabet its character classes span, and too few distinct characters refused outright."""
+    if secret == DEFAULT_SECRET:
+        return "it is the demo default"
+    if len(secret) < 32:
+        return "it is shorter than 32 characters"
+    if len(set(secret)) < 10:
+        return "it uses fewer than 10 distinct characters"
+    size = len(secret)
+    unit = next(n for n in range(1, size + 1) if (secret[:n] * (size // n + 1)).startswith(secret))
+    bits = unit * math.log2(_alphabet(secret))
+    if bits < MIN_SECRET_BITS:
+        return f"it holds about {bits:.0f} bits of entropy, fewer than {MIN_SECRET_BITS}"
+    return None
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BEDSIDE_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused setting's error must not print the secret it was given.
+    model_config = SettingsConfigDict(
+        env_prefix="BEDSIDE_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = Field(default=f"sqlite:///{PROJECT_ROOT / 'var' / 'bedside.sqlite3'}")
     secret_key: str = DEFAULT_SECRET
@@ -30,19 +67,53 @@ class Settings(BaseSettings):
     hospital_name: str = "Bedside 示范医院"
     base_url: str = "http://127.0.0.1:8000"
     cookie_secure: bool = False
+    # Outside demo mode /docs and /openapi.json need a staff sign-in unless this is on.
+    public_api_docs: bool = False
+    # What a Prometheus scraper sends as `Authorization: Bearer ...` for /metrics outside demo
+    # mode; empty: only a signed-in admin may read the metrics.
+    metrics_token: str = ""
     # The in-process outbox loop; production runs `bedside worker` instead.
     dispatch_in_process: bool = True
     log_json: bool = False
+    # Set by the test suite: the simulators are served as in demo mode.
+    testing: bool = False
+    # The payment sandbox's pages and the bundled peers; on in demo and test mode only, and a
+    # production start with them on is refused (they would let anyone mark an order paid).
+    simulators: bool | None = None
+    # Worker threads for request handlers; the database pool has one connection per thread.
+    worker_threads: int = Field(default=40, ge=1, le=512)
+    # Overload: requests beyond the threads wait in a bounded queue, then get 503 Retry-After.
+    max_queued_requests: int = Field(default=64, ge=0, le=100_000)
+    queue_wait_seconds: float = Field(default=5.0, gt=0, le=120)
+    # SQLite waits this long for the write lock; PostgreSQL statements and lock waits end here.
+    db_busy_timeout_ms: int = Field(default=5000, ge=100, le=60_000)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=600_000)
     log_level: str = "INFO"
     staff_session_hours: int = 10
     phone_session_days: int = 30
     kiosk_idle_seconds: int = 60
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
+    # An account locks after this many failures within login_lockout_minutes from all addresses
+    # together: more than one address may make (rate_limit_staff_login_per_account_address),
+    # so that one stranger cannot lock a nurse out.
+    login_max_failures: int = Field(default=25, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
     otp_ttl_seconds: int = 300
     otp_resend_seconds: int = 60
     otp_daily_limit: int = 10
     otp_max_attempts: int = 5
+    # Rate limits ("10/minute;100/hour": every part must hold; empty: none), counted in memory
+    # per process, or in Redis (redis://host:6379/0) so that several workers share them.
+    # Per-address limits are shared by everyone behind one NAT (a ward's Wi-Fi, a carrier's
+    # CGNAT): loose enough for a ward's phones, tight enough to stop a script.
+    rate_limit_storage: str = "memory://"
+    rate_limit_otp_send_per_address: str = "10/minute;100/hour"
+    rate_limit_otp_send_total: str = "60/minute;600/hour;3000/day"
+    rate_limit_otp_guess_per_address: str = "30/10 minutes;200/day"
+    rate_limit_staff_login_per_account_address: str = "5/15 minutes"
+    rate_limit_staff_login_per_address: str = "30/15 minutes"
+    rate_limit_kiosk_login_per_kiosk: str = "10/5 minutes"
+    rate_limit_kiosk_login_per_address: str = "50/5 minutes"
+    rate_limit_his_key_per_address: str = "20/10 minutes"
     # Where each kiosk's browser finds its local device agent (`bedside kiosk-agent`); empty: none.
     kiosk_agent_url: str = "http://127.0.0.1:8765"
     # Insured stays whose charges raise no review flag skip the insurance officer.
@@ -61,11 +132,35 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     # Template key (or "default") -> {"template_id": ..., "fields": {"thing1": "title", ...}}.
     wechat_templates: dict[str, Any] = Field(default_factory=dict)
+    # SMS provider: log (written to the log only), aliyun (Alibaba Cloud Dysmsapi) or tencent
+    # (Tencent Cloud SMS); see docs/go-live.md. An empty endpoint or region is the vendor's.
+    sms_provider: Literal["log", "aliyun", "tencent"] = "log"
+    sms_endpoint: str = ""
+    sms_region: str = ""
+    sms_access_key_id: str = ""  # Tencent: SecretId
+    sms_access_key_secret: str = ""  # Tencent: SecretKey
+    sms_sdk_app_id: str = ""  # Tencent only
+    sms_sign_name: str = ""
+    # Message kind ("login_code", a notification template key or "default") -> the registered
+    # template code, or {"template": ..., "sign_name": ..., "params": {variable: source}}.
+    sms_templates: dict[str, Any] = Field(default_factory=dict)
+    sms_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    sms_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # The last path segment of the delivery receipt URL given to the vendor; empty: refused.
+    sms_receipt_token: str = ""
     # Medical record copies: prices in integer fen (the page estimates stay in records/fees.py),
     # and how long a request may wait for its fee before it is cancelled.
     record_copy_per_page_fen: int = Field(default=50, ge=0, le=100_000)
     record_copy_postage_fen: int = Field(default=2000, ge=0, le=1_000_000)
     record_copy_payment_hours: int = Field(default=48, ge=1, le=24 * 30)
+    # The hospital's document signing certificate (PEM): every discharge PDF is signed with it.
+    # The chain holds the CA certificates above it, the trust anchors of the verification page.
+    # Unset in demo and test mode: a demo CA under var/signing/. Unset elsewhere: documents are
+    # not issued (bedside.documents.certificates).
+    signing_key_file: Path | None = None
+    signing_cert_file: Path | None = None
+    signing_chain_file: Path | None = None
+    signing_key_password: str = ""
 
     @field_validator("locale")
     @classmethod
@@ -101,14 +196,110 @@ class Settings(BaseSettings):
             raise ValueError(f"expected HH:MM, got {value!r}") from exc
         return value
 
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        from bedside.core.ratelimit import STORAGE_SCHEMES
+
+        if value.split("://", 1)[0] not in STORAGE_SCHEMES:
+            # Not echoed: a Redis URL may hold its password.
+            raise ValueError("rate limit storage must be memory:// or a redis:// URL")
+        return value
+
+    @field_validator(
+        "rate_limit_otp_send_per_address",
+        "rate_limit_otp_send_total",
+        "rate_limit_otp_guess_per_address",
+        "rate_limit_staff_login_per_account_address",
+        "rate_limit_staff_login_per_address",
+        "rate_limit_kiosk_login_per_kiosk",
+        "rate_limit_kiosk_login_per_address",
+        "rate_limit_his_key_per_address",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from bedside.core.ratelimit import parse
+
+        parse(value)
+        return value
+
     @model_validator(mode="after")
-    def _refuse_demo_secrets(self) -> Settings:
-        if not self.demo and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
-            raise InsecureSettings(
-                "BEDSIDE_SECRET_KEY must be set to a random value of at least 32 characters "
-                "outside demo mode (BEDSIDE_DEMO=1)."
+    def _lockout_needs_many_addresses(self) -> Settings:
+        from bedside.core.ratelimit import parse
+
+        window = self.login_lockout_minutes * 60
+        items = parse(self.rate_limit_staff_login_per_account_address)
+        one_address = min((i.amount * math.ceil(window / i.get_expiry()) for i in items), default=None)
+        if one_address is not None and self.login_max_failures <= one_address:
+            raise ValueError(
+                f"login_max_failures ({self.login_max_failures}) must exceed the {one_address} "
+                f"failures one address may make in {self.login_lockout_minutes} minutes, or a "
+                "single stranger could lock any account"
             )
         return self
+
+    @model_validator(mode="after")
+    def _refuse_demo_secrets(self) -> Settings:
+        weakness = None if self.demo else secret_weakness(self.secret_key)
+        if weakness:
+            raise InsecureSettings(
+                f"BEDSIDE_SECRET_KEY must be a random value outside demo mode (BEDSIDE_DEMO=1), "
+                f"at least 32 characters and {MIN_SECRET_BITS} bits; {weakness}. "
+                f"Generate one with: {KEY_RECIPE}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _signing_key_with_certificate(self) -> Settings:
+        if (self.signing_key_file is None) != (self.signing_cert_file is None):
+            raise ValueError("BEDSIDE_SIGNING_KEY_FILE and BEDSIDE_SIGNING_CERT_FILE are set together")
+        return self
+
+    @field_validator("sms_templates")
+    @classmethod
+    def _sms_templates(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from bedside.sms.templates import check_config
+
+        check_config(value)
+        return value
+
+    @model_validator(mode="after")
+    def _sms_vendor_complete(self) -> Settings:
+        if self.sms_provider == "log":
+            return self
+        missing = [
+            f"BEDSIDE_{name.upper()}"
+            for name in ("sms_access_key_id", "sms_access_key_secret", "sms_sign_name")
+            if not getattr(self, name)
+        ]
+        if self.sms_provider == "tencent" and not self.sms_sdk_app_id:
+            missing.append("BEDSIDE_SMS_SDK_APP_ID")
+        if "login_code" not in self.sms_templates:
+            missing.append('BEDSIDE_SMS_TEMPLATES["login_code"]')
+        if missing:
+            raise ValueError(f"BEDSIDE_SMS_PROVIDER={self.sms_provider} needs {', '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_exposed_simulators(self) -> Settings:
+        if self.simulators and not (self.demo or self.testing):
+            raise InsecureSettings(
+                "BEDSIDE_SIMULATORS=1 serves the payment sandbox, which lets anyone mark an order "
+                "paid; it is allowed only in demo mode (BEDSIDE_DEMO=1)."
+            )
+        return self
+
+    @property
+    def simulators_on(self) -> bool:
+        return self.simulators if self.simulators is not None else (self.demo or self.testing)
+
+    @property
+    def engine_options(self) -> dict[str, Any]:
+        return {
+            "busy_timeout_ms": self.db_busy_timeout_ms,
+            "pool_size": self.worker_threads,
+            "statement_timeout_ms": self.db_statement_timeout_ms,
+        }
 
     @property
     def tz(self) -> ZoneInfo:

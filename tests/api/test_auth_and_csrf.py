@@ -33,14 +33,15 @@ def test_wrong_password_shows_the_error_with_a_4xx(client, session):
     assert "用户名或密码错误" in r.text
 
 
-def test_lockout_message_through_the_page(client, session):
+def test_slow_down_message_through_the_page(client, session):
     factories.staff(session, "dr.li", "doctor")
     token = csrf(client)
-    for _ in range(5):
+    for _ in range(6):
         r = client.post(
             "/console/login", data={"username": "dr.li", "password": "bad-password", "csrf_token": token}
         )
-    assert r.status_code == 423 and 'data-code="account_locked"' in r.text
+    assert r.status_code == 429 and 'data-code="login_rate_limited"' in r.text
+    assert int(r.headers["retry-after"]) > 0 and "分钟后再试" in r.text
 
 
 def test_login_form_without_csrf_token_is_refused(client, session):

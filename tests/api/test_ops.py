@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from bedside import dbtools
+from bedside.settings import get_settings
 from tests.conftest import TEST_DB_URL
 
 
@@ -9,10 +10,11 @@ def test_health(client):
     assert r.status_code == 200 and r.json()["status"] == "ok"
 
 
-def test_metrics_count_requests_by_route(client):
+def test_metrics_count_requests_by_route(client, monkeypatch):
+    monkeypatch.setattr(get_settings(), "metrics_token", "scraper-token")
     client.get("/healthz")
     client.get("/console/login")
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers={"Authorization": "Bearer scraper-token"}).text
     assert 'bedside_http_requests_total{method="GET",route="/console/login",status="200"}' in text
     assert "bedside_http_request_duration_seconds_bucket" in text
 
@@ -22,7 +24,8 @@ def test_request_id_is_echoed(client):
     assert len(client.get("/healthz").headers["x-request-id"]) == 32
 
 
-def test_openapi_is_served(client):
+def test_openapi_is_served(client, monkeypatch):
+    monkeypatch.setattr(get_settings(), "public_api_docs", True)
     spec = client.get("/openapi.json").json()
     assert "/api/v1/admission-notices" in spec["paths"]
     assert client.get("/docs").status_code == 200

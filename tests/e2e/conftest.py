@@ -23,6 +23,18 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 KIOSK = {"width": 1080, "height": 1920}
 DESKTOP = {"width": 1366, "height": 900}
+# Every page reports a Content-Security-Policy violation to the console, and any such message
+# fails the test: the journeys prove that the page scripts and styles work under the policy.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.effectiveDirective + " refused " + (e.blockedURI || "inline")
+    + " on " + document.location.pathname + " (" + e.sourceFile + ":" + e.lineNumber + ")");
+});
+"""
+
+
+def _is_csp_violation(text: str) -> bool:
+    return text.startswith("CSP violation") or "Content Security Policy" in text
 
 
 def _require_browser() -> bool:
@@ -105,16 +117,21 @@ def live_server() -> Iterator[LiveServer]:
 @pytest.fixture
 def new_page(browser, live_server):  # type: ignore[no-untyped-def]
     contexts = []
+    violations: list[str] = []
 
     def make(viewport: dict[str, int] = PHONE):  # type: ignore[no-untyped-def]
         ctx = browser.new_context(viewport=viewport, base_url=live_server.start(), locale="zh-CN")
         ctx.set_default_timeout(10000)
+        ctx.add_init_script(CSP_LISTENER)
+        ctx.on("console", lambda msg: violations.append(msg.text) if _is_csp_violation(msg.text) else None)
         contexts.append(ctx)
         return ctx.new_page()
 
     yield make
     for ctx in contexts:
         ctx.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations)))
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bedside.accounts.models import Account, AccountPatient, OtpCode, Relation
 from bedside.accounts.sms import get_gateway
-from bedside.core import audit
+from bedside.accounts.sms import user_error as sms_user_error
+from bedside.core import audit, ratelimit
 from bedside.core.audit import Actor
 from bedside.core.auth import close_session, keyed_digest, open_session
 from bedside.core.db import utcnow
@@ -20,6 +21,7 @@ from bedside.core.pii import mask_phone
 from bedside.patients import service as patients_service
 from bedside.patients.models import Patient
 from bedside.settings import get_settings
+from bedside.sms.port import SmsError
 
 SESSION_KIND = "account"
 LOGIN = "login"
@@ -45,10 +47,45 @@ def _digest(phone: str, purpose: str, code: str) -> str:
     return keyed_digest(get_settings().secret_key, f"otp:{phone}:{purpose}:{code}")
 
 
+def _send_rules() -> tuple[ratelimit.Rule, ratelimit.Rule]:
+    settings = get_settings()
+    return (
+        ratelimit.Rule(
+            "otp_send_address",
+            settings.rate_limit_otp_send_per_address,
+            N_("Too many codes were asked for from this network. Please try again in %(minutes)s minutes."),
+            "otp_address_limit",
+        ),
+        # Every text costs the hospital money: a cap on all of them bounds what a script spread
+        # over many addresses can send.
+        ratelimit.Rule(
+            "otp_send_total",
+            settings.rate_limit_otp_send_total,
+            N_("The hospital is sending too many codes right now. Please try again in %(minutes)s minutes."),
+            "otp_total_limit",
+        ),
+    )
+
+
+def _guess_rule() -> ratelimit.Rule:
+    return ratelimit.Rule(
+        "otp_guess_address",
+        get_settings().rate_limit_otp_guess_per_address,
+        N_("Too many wrong codes from this network. Please try again in %(minutes)s minutes."),
+        "otp_guess_limit",
+    )
+
+
 def send_code(session: Session, phone: str, purpose: str = LOGIN, locale: str = "zh_CN") -> None:
-    """Sends a 6-digit code, limited per number (resend wait and a daily cap)."""
+    """Sends a 6-digit code, limited per number (resend wait and a daily cap), per client
+    address and in total."""
     settings = get_settings()
     phone = patients_service.check_phone(phone)
+    per_address, total = _send_rules()
+    address = ratelimit.client_address()
+    limiter = ratelimit.limiter()
+    limiter.check(per_address, address)
+    limiter.check(total)
     now = utcnow()
     last = session.scalar(select(func.max(OtpCode.created_at)).where(OtpCode.phone == phone))
     if last is not None and now - last < timedelta(seconds=settings.otp_resend_seconds):
@@ -57,6 +94,7 @@ def send_code(session: Session, phone: str, purpose: str = LOGIN, locale: str = 
             N_("Please wait %(seconds)s seconds before asking for another code."),
             code="otp_too_soon",
             params={"seconds": max(1, wait)},
+            retry_after=max(1, wait),
         )
     sent_today = session.scalar(
         select(func.count())
@@ -65,24 +103,34 @@ def send_code(session: Session, phone: str, purpose: str = LOGIN, locale: str = 
     )
     if (sent_today or 0) >= settings.otp_daily_limit:
         raise RateLimited(N_("Too many codes were sent to this number today."), code="otp_daily_limit")
+    limiter.count(per_address, address)
+    limiter.count(total)
     code = f"{secrets.randbelow(10**6):06d}"
-    session.add(
-        OtpCode(
-            phone=phone,
-            purpose=purpose,
-            code_hash=_digest(phone, purpose, code),
-            expires_at=now + timedelta(seconds=settings.otp_ttl_seconds),
-        )
+    row = OtpCode(
+        phone=phone,
+        purpose=purpose,
+        code_hash=_digest(phone, purpose, code),
+        expires_at=now + timedelta(seconds=settings.otp_ttl_seconds),
     )
+    session.add(row)
     session.commit()
+    row_id = row.id
+    minutes = settings.otp_ttl_seconds // 60
     text = gettext(
         locale,
         "[%(hospital)s] Your verification code is %(code)s, valid for %(minutes)s minutes. Do not share it.",
         hospital=settings.hospital_name,
         code=code,
-        minutes=settings.otp_ttl_seconds // 60,
+        minutes=minutes,
     )
-    get_gateway().send(phone, text, code=code)
+    try:
+        get_gateway().send_login_code(phone, code, minutes=minutes, text=text)
+    except SmsError as exc:
+        # A code the provider did not send must not hold the number's resend wait or count
+        # towards its daily cap; the per-address and total counts stay, as they bound abuse.
+        session.execute(delete(OtpCode).where(OtpCode.id == row_id))
+        session.commit()
+        raise sms_user_error(exc) from exc
 
 
 N_("[%(hospital)s] Your verification code is %(code)s, valid for %(minutes)s minutes. Do not share it.")
@@ -90,6 +138,8 @@ N_("[%(hospital)s] Your verification code is %(code)s, valid for %(minutes)s min
 
 def _consume(session: Session, phone: str, purpose: str, code: str) -> None:
     settings = get_settings()
+    guesses, address = _guess_rule(), ratelimit.client_address()
+    ratelimit.limiter().check(guesses, address)
     now = utcnow()
     row = session.scalar(
         select(OtpCode)
@@ -105,8 +155,10 @@ def _consume(session: Session, phone: str, purpose: str, code: str) -> None:
     )
     code = (code or "").strip()
     if row is None or row.attempts >= settings.otp_max_attempts:
+        ratelimit.limiter().count(guesses, address)
         raise OtpInvalid(field="code")
     if not secrets.compare_digest(row.code_hash, _digest(phone, purpose, code)):
+        ratelimit.limiter().count(guesses, address)
         row.attempts += 1
         session.commit()
         raise OtpInvalid(field="code")

@@ -10,9 +10,13 @@ from bedside.admissions import service
 from bedside.admissions.schemas import CancelIn, NoticeIn, NoticeOut
 from bedside.web import security
 from bedside.web.deps import DbSession, IdPath, StaffContext, staff_with
+from bedside.web.problems import API_ERRORS, problem_responses
 
 router = APIRouter(
-    prefix="/api/v1/admission-notices", tags=["admissions"], dependencies=[Depends(security.guard_request)]
+    prefix="/api/v1/admission-notices",
+    tags=["admissions"],
+    dependencies=[Depends(security.guard_request)],
+    responses=problem_responses(*API_ERRORS),
 )
 
 NoticeStaff = Annotated[StaffContext, staff_with("doctor", "admission_center", "admin", "nurse")]

@@ -109,6 +109,9 @@ def touch(session: Session, row: AuthSession) -> None:
     now = utcnow()
     threshold = 5 if row.idle_seconds is not None else 60
     if now - row.last_seen_at > timedelta(seconds=threshold):
+        # The reads end first, so that on SQLite the write is a transaction of its own that
+        # waits for the write lock instead of failing to upgrade a read.
+        session.commit()
         row.last_seen_at = now
         session.commit()
 

@@ -31,6 +31,10 @@ class DomainError(Exception):
     def localized(self, locale: str) -> str:
         return gettext(locale, self.message, **self.params)
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that belong with this error's answer."""
+        return {}
+
     def problem(self, locale: str) -> dict[str, Any]:
         body: dict[str, Any] = {
             "type": f"urn:bedside:error:{self.code}",
@@ -80,3 +84,22 @@ class RateLimited(DomainError):
     status = 429
     code = "rate_limited"
     message = N_("Too many attempts. Please wait and try again.")
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+
+    def problem(self, locale: str) -> dict[str, Any]:
+        body = super().problem(locale)
+        if self.retry_after:
+            body["retry_after"] = self.retry_after
+        return body
+
+
+class ServiceBusy(DomainError):
+    status = 503
+    code = "service_busy"
+    message = N_("The service is very busy right now. Please try again in a moment.")

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import re
 
+# Credentials as they appear in headers, cookies, URLs and reprs: the name stays, the value goes.
+_SECRET_FIELD = re.compile(
+    r"(?i)(\b(?:authorization|cookie|set-cookie|x-[a-z-]*key|x-csrf-token|csrf_token|password|passwd|"
+    r"secret(?:_key)?|token|api[_-]?key|bs_[a-z_]+)\b['\"]?\s*[:=,]\s*(?:b?['\"])?)"
+    r"((?:bearer |basic )?[^'\"\s;,)&]+)"
+)
+# Our own key formats (kiosk bk_…, integration bi_…) wherever they stand.
+_OWN_KEYS = re.compile(r"\b(b[ik]_)[A-Za-z0-9_-]{8,}")
 _RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
@@ -43,6 +51,9 @@ def mask_card(value: str | None) -> str:
 
 
 def scrub(text: str) -> str:
-    """Masks resident IDs and mobile numbers wherever they appear in free text (logs)."""
+    """Masks credentials, resident IDs and mobile numbers wherever they appear in free text
+    (every log line, tracebacks included)."""
+    text = _SECRET_FIELD.sub(lambda m: m.group(1) + "***", text)
+    text = _OWN_KEYS.sub(lambda m: m.group(1) + "***", text)
     text = _RESIDENT_ID.sub(lambda m: m.group(1) + "********" + m.group(2), text)
     return _PHONE.sub(lambda m: m.group(1) + "****" + m.group(2), text)

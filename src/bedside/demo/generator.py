@@ -15,6 +15,7 @@ from bedside.admissions.models import AdmissionNotice
 from bedside.admissions.schemas import NoticeIn
 from bedside.core.audit import SYSTEM
 from bedside.core.auth import hash_password
+from bedside.core.clock import local_today
 from bedside.core.db import utcnow
 from bedside.core.resident_id import check_digit
 from bedside.demo.care import seed as seed_care
@@ -261,7 +262,6 @@ def _demo_discharge(session: Session, department_id: int) -> None:
     from bedside.admissions import stay as stay_service
     from bedside.charges import service as charges_service
     from bedside.core.audit import Actor
-    from bedside.core.clock import local_today
     from bedside.discharge import service as discharge_service
     from bedside.payments import service as payments_service
     from bedside.payments.sandbox import server as sandbox
@@ -549,7 +549,7 @@ def _demo_notice(session: Session, department_id: int) -> None:
             patient_id=mother.id,
             department_id=department_id,
             diagnosis=DIAGNOSES["CARD"],
-            expected_date=date.today() + timedelta(days=2),  # noqa: DTZ011
+            expected_date=local_today() + timedelta(days=2),
         ),
     )
 

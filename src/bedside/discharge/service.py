@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bedside.admissions import service as notices
 from bedside.admissions.models import AdmissionNotice
-from bedside.core import audit, events
+from bedside.core import audit, events, faults
 from bedside.core.audit import SYSTEM, Actor
 from bedside.core.clock import local_today
 from bedside.core.db import utcnow
@@ -369,11 +369,14 @@ def settle(session: Session, actor: Actor, notice_id: int, signature: str, reque
             refund_channels=channels,
         ),
     )
+    faults.point("settlement.before_commit")
     try:
         session.commit()
     except IntegrityError:  # the same request key raced us; answer with the winner
         session.rollback()
         return settle(session, actor, notice_id, signature, key)
+    # Settled, but the patient's screen never hears so: the retry must find this settlement.
+    faults.point("settlement.after_commit")
     return row
 
 

@@ -7,13 +7,14 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bedside.core import audit
+from bedside.core import audit, ratelimit
 from bedside.core.audit import Actor
 from bedside.core.auth import token_digest
 from bedside.core.db import utcnow
 from bedside.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from bedside.core.i18n import N_
 from bedside.integrations.models import IntegrationClient
+from bedside.settings import get_settings
 
 KEY_PREFIX = "bi_"
 SCOPES = ("admission_notices", "charges", "reports")
@@ -58,6 +59,16 @@ def authenticate(session: Session, key: str, scope: str) -> IntegrationClient:
         else None
     )
     if client is None or not client.active or not secrets.compare_digest(client.key_hash, token_digest(key)):
+        # Only wrong keys are refused once an address has sent too many: a valid key from the
+        # same interface engine (one of its channels misconfigured) keeps the feed running, and
+        # keys are far too long to be found by guessing anyway.
+        rule = ratelimit.Rule(
+            "his_key_address",
+            get_settings().rate_limit_his_key_per_address,
+            N_("Too many invalid integration keys from this address. Retry in %(seconds)s seconds."),
+            "integration_key_rate_limited",
+        )
+        ratelimit.limiter().hit(rule, ratelimit.client_address())
         raise BadClientKey()
     if scope not in client.scopes:
         raise Forbidden()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from bedside.kiosks import telemetry
+from bedside.web import security
 from bedside.web.deps import DbSession, KioskDevice
+from bedside.web.problems import API_ERRORS, problem_responses
 
-router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
+router = APIRouter(
+    prefix="/api/v1/kiosk",
+    tags=["kiosk"],
+    dependencies=[Depends(security.refuse_control_characters)],
+    responses=problem_responses(*API_ERRORS),
+)
 
 
 class KioskOut(BaseModel):

@@ -18,7 +18,6 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Literal, Protocol
 
-from PIL import Image, UnidentifiedImageError
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, select
@@ -96,6 +95,8 @@ SIM_MATCH_SCORE = 0.96
 def sim_subject(image: bytes) -> tuple[str, int] | None:
     """Who the simulated camera says stands in front of it, and the picture's quality (0-100),
     from the JPEG comment the kiosk agent's simulator writes ("<subject>" or "<subject>;q=<n>")."""
+    from PIL import Image, UnidentifiedImageError  # only the simulated camera reads pictures here
+
     try:
         with Image.open(io.BytesIO(image)) as picture:
             comment = picture.info.get("comment", b"")
@@ -235,7 +236,7 @@ def start_attempt(session: Session, kiosk: Kiosk) -> str:
     """The patient agreed to be looked at: up to MAX_TRIES captures under the token returned."""
     if not available(kiosk):
         raise FaceUnavailable()
-    kiosks_service.limit_guesses(session, kiosk)
+    kiosks_service.limit_guesses(kiosk)
     row = audit.record(
         session,
         kiosks_service.actor_for(kiosk),
@@ -289,7 +290,7 @@ def login(
     used = tries_used(session, attempt)
     if used >= MAX_TRIES:
         raise FaceTriesExhausted()
-    kiosks_service.limit_guesses(session, kiosk)
+    kiosks_service.limit_guesses(kiosk)
     image = _image(image)
     candidates = [
         (row.patient_id, row.template)
@@ -323,6 +324,7 @@ def login(
         score=round(result.score, 3),
     )
     session.commit()
+    kiosks_service.count_failed_guess(kiosk)
     if used + 1 >= MAX_TRIES:
         raise FaceTriesExhausted()
     if outcome == "no_face":

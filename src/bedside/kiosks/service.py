@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bedside.core import audit
+from bedside.core import audit, ratelimit
 from bedside.core.audit import Actor, AuditEvent
 from bedside.core.auth import AuthSession, close_session, keyed_digest, open_session, token_digest
 from bedside.core.db import utcnow
@@ -18,7 +18,6 @@ from bedside.core.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    RateLimited,
 )
 from bedside.core.i18n import N_
 from bedside.kiosks.models import Kiosk, KioskLoginCode
@@ -162,6 +161,7 @@ def authenticate(session: Session, key: str | None) -> Kiosk:
         raise KioskKeyInvalid()
     now = utcnow()
     if kiosk.last_seen_at is None or now - kiosk.last_seen_at > timedelta(minutes=1):
+        session.commit()  # the read ends first: see core.auth.touch
         kiosk.last_seen_at = now
         session.commit()
     return kiosk
@@ -228,7 +228,7 @@ def patient_login(
     if not value:
         raise InvalidInput(N_("Fill in every field."), code="field_required", field="value")
     actor = actor_for(kiosk)
-    limit_guesses(session, kiosk)
+    limit_guesses(kiosk)
     if kind == PHONE_QR:
         patient = _redeem_phone_code(session, kiosk, value)
     else:
@@ -245,6 +245,7 @@ def patient_login(
     if not ok or patient is None:
         audit.record(session, actor, "kiosk.patient_login_failed", "kiosk", kiosk.id, kind=kind)
         session.commit()
+        count_failed_guess(kiosk)
         raise KioskLoginFailed()
     token = open_patient_session(session, kiosk, patient, kind, source=source, elderly=elderly)
     session.commit()
@@ -311,25 +312,37 @@ def login_method(session: Session, auth: AuthSession) -> tuple[str | None, str |
     return row.detail.get("kind"), row.detail.get("source")
 
 
-GUESS_WINDOW = timedelta(minutes=5)
-MAX_FAILED_LOGINS = 10
-
-
-def limit_guesses(session: Session, kiosk: Kiosk) -> None:
-    failures = session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(
-            AuditEvent.kiosk_id == kiosk.id,
-            AuditEvent.action == "kiosk.patient_login_failed",
-            AuditEvent.at > utcnow() - GUESS_WINDOW,
-        )
+def _guess_rules() -> tuple[ratelimit.Rule, ratelimit.Rule]:
+    """Failed sign-ins (card numbers, inpatient numbers, QR codes, faces) per kiosk, and per
+    address for someone who holds the keys of several kiosks."""
+    settings = get_settings()
+    message = N_("Too many failed sign-ins at this kiosk. Please wait a few minutes or ask staff for help.")
+    return (
+        ratelimit.Rule(
+            "kiosk_login_kiosk",
+            settings.rate_limit_kiosk_login_per_kiosk,
+            message,
+            "kiosk_login_rate_limited",
+        ),
+        ratelimit.Rule(
+            "kiosk_login_address",
+            settings.rate_limit_kiosk_login_per_address,
+            message,
+            "kiosk_login_rate_limited",
+        ),
     )
-    if (failures or 0) >= MAX_FAILED_LOGINS:
-        raise RateLimited(
-            N_("Too many failed sign-ins at this kiosk. Please wait a few minutes or ask staff for help."),
-            code="kiosk_login_rate_limited",
-        )
+
+
+def limit_guesses(kiosk: Kiosk) -> None:
+    per_kiosk, per_address = _guess_rules()
+    ratelimit.limiter().check(per_kiosk, str(kiosk.id))
+    ratelimit.limiter().check(per_address, ratelimit.client_address())
+
+
+def count_failed_guess(kiosk: Kiosk) -> None:
+    per_kiosk, per_address = _guess_rules()
+    ratelimit.limiter().count(per_kiosk, str(kiosk.id))
+    ratelimit.limiter().count(per_address, ratelimit.client_address())
 
 
 def patient_logout(session: Session, kiosk: Kiosk, token: str | None, reason: str) -> None:

@@ -13,9 +13,15 @@ from bedside.journeys import service as journeys_service
 from bedside.patients.schemas import MyPatientOut, NextStepOut
 from bedside.web import security
 from bedside.web.deps import AccountUser, DbSession, IdPath
+from bedside.web.problems import API_ERRORS, problem_responses
 from bedside.web.rendering import locale_of
 
-router = APIRouter(prefix="/api/v1/me", tags=["me"], dependencies=[Depends(security.guard_request)])
+router = APIRouter(
+    prefix="/api/v1/me",
+    tags=["me"],
+    dependencies=[Depends(security.guard_request)],
+    responses=problem_responses(*API_ERRORS),
+)
 
 
 @router.get("/patients")

@@ -8,37 +8,73 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 
 from bedside.accounts import service as accounts_service
-from bedside.payments import service
+from bedside.core.errors import DomainError
+from bedside.core.i18n import N_
+from bedside.payments import notify_docs, service
 from bedside.payments.states import Channel, Purpose
 from bedside.web import security
 from bedside.web.deps import MAX_ID, AccountUser, DbSession, IdPath
+from bedside.web.problems import API_ERRORS, problem_responses
 
-notify_router = APIRouter(prefix="/api/v1/payments/notify", tags=["payments"])
-router = APIRouter(
-    prefix="/api/v1/me/payments", tags=["payments"], dependencies=[Depends(security.guard_request)]
+notify_router = APIRouter(
+    prefix="/api/v1/payments/notify",
+    tags=["payments"],
+    responses=problem_responses(400, 401, 413, 422, 429, 503),
 )
+router = APIRouter(
+    prefix="/api/v1/me/payments",
+    tags=["payments"],
+    dependencies=[Depends(security.guard_request)],
+    responses=problem_responses(*API_ERRORS),
+)
+
+# A real notification is about a kilobyte; the body is read only this far.
+MAX_NOTIFICATION_BYTES = 64 * 1024
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+    message = N_("The request is too large.")
+
+
+async def _bounded_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and (len(declared) > 9 or int(declared) > MAX_NOTIFICATION_BYTES):
+        raise PayloadTooLarge()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_NOTIFICATION_BYTES:
+            raise PayloadTooLarge()
+    return bytes(body)
 
 
 # The raw body is needed for the signature, so these are async routes; the database work is
 # sent to the thread pool so that a burst of notifications never blocks the event loop.
 
 
-@notify_router.post("/wechat", status_code=204)
+@notify_router.post("/wechat", status_code=204, openapi_extra=notify_docs.WECHAT)
 async def wechat_notify(request: Request, session: DbSession) -> Response:
-    body = await request.body()
+    body = await _bounded_body(request)
     await run_in_threadpool(service.handle_notification, session, "wechat", dict(request.headers), body)
     return Response(status_code=204)
 
 
-@notify_router.post("/alipay")
+@notify_router.post(
+    "/alipay",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string", "const": "success"}}}}},
+    openapi_extra=notify_docs.ALIPAY,
+)
 async def alipay_notify(request: Request, session: DbSession) -> Response:
-    body = await request.body()
+    body = await _bounded_body(request)
     await run_in_threadpool(service.handle_notification, session, "alipay", dict(request.headers), body)
     # Alipay keeps retrying until the body is exactly "success".
-    return Response("success", media_type="text/plain")
+    return PlainTextResponse("success")
 
 
 class PaymentIn(BaseModel):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bedside.admissions import service as admissions_service
-from bedside.core import audit, events
+from bedside.core import audit, events, faults
 from bedside.core.audit import SYSTEM, Actor
 from bedside.core.db import utcnow
 from bedside.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -384,6 +384,7 @@ def _apply(
             late=late,
         ),
     )
+    faults.point("payments.credit.before_commit")
     return "late_payment" if late else "credited"
 
 

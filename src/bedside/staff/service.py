@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bedside.core import audit
-from bedside.core.audit import Actor
+from bedside.core import audit, ratelimit
+from bedside.core.audit import Actor, AuditEvent
 from bedside.core.auth import close_session, hash_password, open_session, verify_password
 from bedside.core.db import utcnow
 from bedside.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -37,15 +37,44 @@ def actor_for(user: StaffUser) -> Actor:
     return Actor(kind="staff", id=user.id, label=user.username, roles=user.roles)
 
 
-def login(session: Session, username: str, password: str) -> tuple[StaffUser, str]:
-    """Checks the password and opens a session; failures count toward a lock-out."""
+def _failure_rules() -> tuple[ratelimit.Rule, ratelimit.Rule, ratelimit.Rule]:
+    """Failed logins slow down by address first: per (account, address), then per address
+    across accounts (password spraying); the account itself locks only on more failures than
+    one address may make, so that a stranger cannot lock a nurse out."""
     settings = get_settings()
-    user = session.scalar(
-        select(StaffUser).where(StaffUser.username == username.strip().lower()).with_for_update()
+    message = N_("Too many failed logins from here. Please try again in %(minutes)s minutes.")
+    return (
+        ratelimit.Rule(
+            "staff_login_account_address",
+            settings.rate_limit_staff_login_per_account_address,
+            message,
+            "login_rate_limited",
+        ),
+        ratelimit.Rule(
+            "staff_login_address", settings.rate_limit_staff_login_per_address, message, "login_rate_limited"
+        ),
+        ratelimit.Rule(
+            "staff_login_account", f"{settings.login_max_failures}/{settings.login_lockout_minutes} minutes"
+        ),
     )
+
+
+def login(session: Session, username: str, password: str) -> tuple[StaffUser, str]:
+    """Checks the password and opens a session; failures are throttled, then lock the account."""
+    settings = get_settings()
+    # Unknown names are counted under the name too, so that the answers do not tell which exist.
+    name = username.strip().lower()[:50]
+    address = ratelimit.client_address()
+    per_account_address, per_address, per_account = _failure_rules()
+    limiter = ratelimit.limiter()
+    limiter.check(per_address, address)
+    limiter.check(per_account_address, name, address)
+    user = session.scalar(select(StaffUser).where(StaffUser.username == name).with_for_update())
     now = utcnow()
     if user is None or not user.active:
         verify_password(password, None)
+        limiter.count(per_address, address)
+        limiter.count(per_account_address, name, address)
         audit.record(
             session,
             Actor("anonymous", None, username[:50]),
@@ -62,16 +91,20 @@ def login(session: Session, username: str, password: str) -> tuple[StaffUser, st
         session.commit()
         raise AccountLocked(params={"minutes": minutes})
     if not verify_password(password, user.password_hash):
+        limiter.count(per_address, address)
+        limiter.count(per_account_address, name, address)
         user.failed_logins += 1
-        locked = user.failed_logins >= settings.login_max_failures
+        locked = not limiter.count(per_account, name)
         if locked:
             user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
             user.failed_logins = 0
+            limiter.clear(per_account, name)
         audit.record(session, actor_for(user), "staff.login_failed", "staff_user", user.id, locked=locked)
         session.commit()
         if locked:
             raise AccountLocked(params={"minutes": settings.login_lockout_minutes})
         raise LoginFailed()
+    limiter.clear(per_account_address, name, address)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -79,6 +112,26 @@ def login(session: Session, username: str, password: str) -> tuple[StaffUser, st
     audit.record(session, actor_for(user), "staff.login", "staff_user", user.id)
     session.commit()
     return user, token
+
+
+def _clear_throttles(session: Session, user: StaffUser) -> None:
+    """An admin's unlock also lifts the slow-down at the addresses that failed lately, for this
+    account only: the nurse who mistyped at her own station is let back in."""
+    per_account_address, _, per_account = _failure_rules()
+    limiter = ratelimit.limiter()
+    limiter.clear(per_account, user.username)
+    longest = max((i.get_expiry() for i in ratelimit.parse(per_account_address.limits)), default=0)
+    addresses = session.scalars(
+        select(AuditEvent.ip)
+        .where(
+            AuditEvent.action == "staff.login_failed",
+            AuditEvent.entity_id == str(user.id),
+            AuditEvent.at > utcnow() - timedelta(seconds=longest),
+        )
+        .distinct()
+    )
+    for address in set(addresses):
+        limiter.clear(per_account_address, user.username, ratelimit.address_key(address))
 
 
 def logout(session: Session, actor: Actor, token: str | None) -> None:
@@ -161,6 +214,7 @@ def unlock(session: Session, actor: Actor, user_id: int) -> StaffUser:
     user = get_user(session, user_id)
     user.locked_until = None
     user.failed_logins = 0
+    _clear_throttles(session, user)
     audit.record(session, actor, "staff.unlock", "staff_user", user.id)
     session.commit()
     return user

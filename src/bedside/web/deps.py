@@ -72,6 +72,12 @@ class KioskPatientContext:
     auth: AuthSession
 
 
+def _done(session: Session) -> None:
+    # Ends the sign-in check's transaction, so that no lock or snapshot is held while the
+    # request waits for a thread to run its handler.
+    session.commit()
+
+
 def _login_url(request: Request, path: str) -> str:
     return f"{path}?next={request.url.path}"
 
@@ -84,7 +90,16 @@ def staff(request: Request, session: DbSession) -> StaffContext:
     if not user.active:
         raise LoginRequired("/console/login")
     touch(session, auth)
+    _done(session)
     return StaffContext(user=user, actor=staff_service.actor_for(user), auth=auth)
+
+
+def signed_in_staff(request: Request, session: Session) -> StaffContext | None:
+    """For what staff may see and others may too, under another condition (API docs, metrics)."""
+    try:
+        return staff(request, session)
+    except LoginRequired:
+        return None
 
 
 def staff_with(*roles: str) -> object:
@@ -102,6 +117,7 @@ def account(request: Request, session: DbSession) -> AccountContext:
         raise LoginRequired(_login_url(request, "/phone/login"))
     acct = accounts_service.get(session, auth.subject_id)
     touch(session, auth)
+    _done(session)
     return AccountContext(account=acct, actor=accounts_service.actor_for(acct), auth=auth)
 
 
@@ -113,6 +129,7 @@ def kiosk(request: Request, session: DbSession) -> KioskContext:
         if request.url.path.startswith("/kiosk"):
             raise LoginRequired("/kiosk/activate") from None
         raise
+    _done(session)
     return KioskContext(kiosk=device, actor=kiosks_service.actor_for(device))
 
 
@@ -124,6 +141,7 @@ def kiosk_patient(
         raise LoginRequired("/kiosk/")
     patient = patients_service.get(session, auth.subject_id)
     touch(session, auth)
+    _done(session)
     return KioskPatientContext(kiosk=device.kiosk, patient=patient, actor=device.actor, auth=auth)
 
 

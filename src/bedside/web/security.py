@@ -65,17 +65,48 @@ class ControlCharacters(DomainError):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-async def guard_request(request: Request) -> None:
-    """Router dependency: refuses control characters in query and form values (no database
-    accepts a NUL), and unsafe requests without the matching CSRF token."""
+def _json_has_control(data: object) -> bool:
+    # A loop, not recursion: a body nested nearly as deep as the parser allows must not
+    # overflow the stack here.
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if _CONTROL.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """Router dependency: refuses control characters in query, form and JSON values, whatever
+    the database (PostgreSQL refuses a NUL, SQLite would store it)."""
     if any(_CONTROL.search(v) for v in request.query_params.values()):
         raise ControlCharacters()
     content_type = request.headers.get("content-type", "")
-    is_form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
-    if is_form:
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()
         if any(isinstance(v, str) and _CONTROL.search(v) for v in form.values()):
             raise ControlCharacters()
+    elif content_type.startswith("application/json") and await request.body():
+        try:
+            data = await request.json()  # parsed once: FastAPI reads the same cached value
+        except (ValueError, RecursionError):
+            return  # not JSON: FastAPI answers that itself
+        if _json_has_control(data):
+            raise ControlCharacters()
+
+
+async def guard_request(request: Request) -> None:
+    """Router dependency: refuses control characters (refuse_control_characters), and unsafe
+    requests without the matching CSRF token."""
+    await refuse_control_characters(request)
+    content_type = request.headers.get("content-type", "")
+    is_form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
     if request.method not in UNSAFE:
         return
     given = request.headers.get("x-csrf-token")

@@ -6,6 +6,8 @@ from sqlalchemy.orm import Session
 
 from bedside.admissions import stay as stay_service
 from bedside.admissions.models import AdmissionNotice
+from bedside.core import audit
+from bedside.core.audit import Actor
 from bedside.core.clock import local_today
 from bedside.core.errors import Conflict
 from bedside.core.i18n import N_
@@ -37,3 +39,20 @@ def wristband_for(session: Session, notice: AdmissionNotice) -> Wristband:
         allergy=bool(details and details.allergies),
         allergy_text=details.allergies if details else None,
     )
+
+
+def downloaded(session: Session, actor: Actor, notice: AdmissionNotice, fmt: str) -> Wristband:
+    """The band for a file that leaves the server (the printer's ZPL, the preview image). It
+    carries the patient's name, age and allergies, so each download is audited like a read."""
+    band = wristband_for(session, notice)
+    audit.record(
+        session,
+        actor,
+        "wristband.download",
+        "admission_notice",
+        notice.id,
+        patient_id=notice.patient_id,
+        format=fmt,
+    )
+    session.commit()
+    return band

@@ -116,7 +116,13 @@ class AlipayAdapter:
         return RefundAnswer(state="ABNORMAL", error=str(data.get("sub_code") or data.get("code")))
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> ChannelTrade:
-        form = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+        try:
+            pairs = parse_qsl(
+                body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=ali.MAX_FIELDS
+            )
+        except ValueError as exc:
+            raise NotificationRejected("malformed_field") from exc
+        form = dict(pairs)
         params = ali.verify_notification(form, self.config.alipay_public_pem)
         if params.get("app_id") != self.config.app_id:
             raise NotificationRejected("wrong_app_id")

@@ -5,6 +5,7 @@ acquirer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,8 @@ from bedside.payments.channels.base import ChannelError, ChannelTrade, CreatedOr
 from bedside.payments.crypto import NotificationRejected
 
 _STATE = {"00": "SUCCESS", "03": "NOTPAY", "04": "NOTPAY", "05": "NOTPAY", "34": "NOTFOUND"}
+# txnAmt is fen in at most 12 ASCII digits; str.isdigit() would also pass "²", which int() refuses.
+_TXN_AMT = re.compile(r"[0-9]{1,12}")
 
 
 class UnionPayCardAdapter:
@@ -52,7 +55,7 @@ class UnionPayCardAdapter:
             out_trade_no=out_trade_no,
             state=state,
             channel_trade_no=data.get("queryId"),
-            amount_fen=int(data["txnAmt"]) if str(data.get("txnAmt", "")).isdigit() else None,
+            amount_fen=int(data["txnAmt"]) if _TXN_AMT.fullmatch(str(data.get("txnAmt", ""))) else None,
             success_time=datetime.fromisoformat(trace) if trace else None,
         )
 

@@ -29,6 +29,13 @@ def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _total(data: Mapping[str, Any]) -> int | None:
+    # Only a whole number of fen is an amount; anything else can never match an order.
+    amount = data.get("amount")
+    total = amount.get("total") if isinstance(amount, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
 class WechatPayAdapter:
     name = "wechat"
     refund_window_days = 365  # WeChat accepts refunds for a year after payment
@@ -70,7 +77,7 @@ class WechatPayAdapter:
             out_trade_no=out_trade_no,
             state=str(data.get("trade_state", "NOTFOUND")),
             channel_trade_no=data.get("transaction_id"),
-            amount_fen=(data.get("amount") or {}).get("total"),
+            amount_fen=_total(data),
             success_time=_parse_time(data.get("success_time")),
         )
 
@@ -101,7 +108,7 @@ class WechatPayAdapter:
             out_trade_no=str(res.get("out_trade_no")),
             state=str(res.get("trade_state")),
             channel_trade_no=res.get("transaction_id"),
-            amount_fen=(res.get("amount") or {}).get("total"),
+            amount_fen=_total(res),
             success_time=_parse_time(res.get("success_time")),
             notification_id=note.id,
         )

@@ -40,6 +40,12 @@ _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # exponent, no spaces, no leading zeros) so a tampered or garbled amount cannot slip through.
 _YUAN = re.compile(r"^(0|[1-9]\d{0,11})(?:\.(\d{1,2}))?$")
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+# A trade_status_sync has about 30 parameters, none longer than a few hundred characters, and
+# an RSA-2048 signature is 344 base64 characters: anything far beyond is refused unread.
+MAX_FIELDS = 100
+_MAX_VALUE = 4096
+_FIELD_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+SIGNATURE_SHAPE = re.compile(r"[A-Za-z0-9+/]{1,1024}={0,2}")
 
 
 @dataclass(frozen=True)
@@ -192,11 +198,17 @@ def verify_notification(form: Mapping[str, str], alipay_public_pem: str) -> dict
     """Merchant side: check an asynchronous notification's RSA2 signature with the SDK.
 
     Returns the parameters (without `sign`/`sign_type`) or raises NotificationRejected with one of
-    missing_signature, missing_sign_type, unsupported_sign_type, bad_signature."""
+    malformed_field, missing_signature, missing_sign_type, unsupported_sign_type, bad_signature."""
     params = {k: str(v) for k, v in form.items()}
+    if len(params) > MAX_FIELDS or any(
+        not _FIELD_NAME.fullmatch(k) or len(v) > _MAX_VALUE for k, v in params.items()
+    ):
+        raise NotificationRejected("malformed_field")
     signature = params.pop("sign", "")
     if not signature:
         raise NotificationRejected("missing_signature")
+    if not SIGNATURE_SHAPE.fullmatch(signature):
+        raise NotificationRejected("bad_signature")
     sign_type = params.get("sign_type", "")
     if not sign_type:
         raise NotificationRejected("missing_sign_type")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import string
 from collections.abc import Mapping
@@ -26,6 +27,13 @@ from bedside.payments.crypto import NotificationRejected
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
 _CN = ZoneInfo("Asia/Shanghai")
 _NONCE_CHARS = string.ascii_letters + string.digits
+# Checked before any header is used: a 400-digit timestamp is a valid int that no float can
+# hold, and an RSA-2048 signature is 344 base64 characters, not megabytes.
+HEADER_SHAPES = {
+    "timestamp": re.compile(r"[0-9]{1,12}"),
+    "nonce": re.compile(r"[\x21-\x7e]{1,64}"),
+    "signature": re.compile(r"[A-Za-z0-9+/]{1,1024}={0,2}"),
+}
 
 
 @dataclass(frozen=True)
@@ -173,13 +181,12 @@ def verify_notification(
         raise NotificationRejected(f"missing header {exc.args[0]}") from exc
     if h.get("wechatpay-signature-type", SIGNATURE_TYPE) != SIGNATURE_TYPE:
         raise NotificationRejected("unsupported signature type")
+    for name, value in (("timestamp", timestamp), ("nonce", nonce), ("signature", signature)):
+        if not HEADER_SHAPES[name].fullmatch(value):
+            raise NotificationRejected(f"malformed {name} header")
     if serial != platform_serial:
         raise NotificationRejected("unknown platform certificate serial")
-    try:
-        skew = abs(now.timestamp() - int(timestamp))
-    except ValueError as exc:
-        raise NotificationRejected("bad timestamp") from exc
-    if skew > max_skew_seconds:
+    if abs(now.timestamp() - int(timestamp)) > max_skew_seconds:
         raise NotificationRejected("timestamp too far from now (replay?)")
     try:
         text = body.decode()
@@ -193,7 +200,9 @@ def verify_notification(
         data = json.loads(text)
     except ValueError as exc:
         raise NotificationRejected("body is not JSON") from exc
-    resource = decrypt_resource(apiv3_key, data.get("resource") or {})
+    if not isinstance(data, dict) or not isinstance(data.get("resource"), dict):
+        raise NotificationRejected("body is not a notification")
+    resource = decrypt_resource(apiv3_key, data["resource"])
     return WechatNotification(
         id=str(data.get("id", "")), event_type=str(data.get("event_type", "")), resource=resource
     )

@@ -25,11 +25,10 @@ from bedside.hospital.models import Ward
 from bedside.hospital.states import BedState
 from bedside.patients import service as patients_service
 from bedside.staff.roles import Role
-from bedside.web import security
+from bedside.web import security, wristbands
 from bedside.web.console.routes import _chrome, page
 from bedside.web.deps import DbSession, IdPath, StaffContext, staff_with
 from bedside.web.forms import form_error
-from bedside.web.wristbands import wristband_for
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 AdmissionCenter = Annotated[StaffContext, staff_with(Role.ADMISSION_CENTER)]
@@ -170,13 +169,13 @@ def admit_at_ward(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
 
 @router.get("/stays/{notice_id}/wristband.zpl")
 def wristband_zpl(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
-    band = wristband_for(session, admissions_service.get(session, notice_id))
+    band = wristbands.downloaded(session, me.actor, admissions_service.get(session, notice_id), "zpl")
     return Response(wristband_doc.wristband_zpl(band), media_type="text/plain; charset=utf-8")
 
 
 @router.get("/stays/{notice_id}/wristband.png")
 def wristband_png(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
-    band = wristband_for(session, admissions_service.get(session, notice_id))
+    band = wristbands.downloaded(session, me.actor, admissions_service.get(session, notice_id), "png")
     return Response(wristband_doc.wristband_preview_png(band), media_type="image/png")
 
 

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from bedside.admissions import service as admissions_service
 from bedside.admissions.models import AdmissionNotice
 from bedside.charges import service as charges_service
+from bedside.core.clock import local_today
 from bedside.core.errors import DomainError, InvalidInput
 from bedside.core.i18n import N_
 from bedside.discharge import service as discharge_service
@@ -68,7 +69,7 @@ def _stay_ctx(session: DbSession, me: StaffContext, notice_id: int) -> dict[str,
         "flags": discharge_service.auto_review_ok(session, notice_id)
         if d and d.state == "ward_cleared"
         else [],
-        "today": date.today().isoformat(),  # noqa: DTZ011 - the form's default only
+        "today": local_today().isoformat(),  # the hospital's calendar, as the service checks it
     }
     if d and d.state == "ready_to_settle":
         ctx["pre"] = discharge_service.pre_settle(session, notice_id)

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from bedside.core.errors import DomainError, InvalidInput
 from bedside.core.i18n import N_
-from bedside.core.money import MoneyFormatError, parse_yuan
+from bedside.core.money import parse_amount
 from bedside.deposits import service as deposits_service
 from bedside.patients import service as patients_service
 from bedside.payments import service as payments_service
@@ -85,12 +85,7 @@ def refund_surplus(
 ) -> Response:
     ctx = {**_account_ctx(session, me, account_id), "form": {"amount": amount, "reason": reason}}
     try:
-        try:
-            fen = parse_yuan(amount)
-        except MoneyFormatError as exc:
-            raise InvalidInput(
-                N_("Enter an amount in yuan, e.g. 500 or 1234.50."), code="invalid_amount", field="amount"
-            ) from exc
+        fen = parse_amount(amount)
         payments_service.refund_to_origin(session, me.actor, account_id, fen, reason)
     except DomainError as exc:
         session.rollback()

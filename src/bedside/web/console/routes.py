@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.responses import Response
@@ -415,9 +415,14 @@ def unlock_staff(session: DbSession, me: Admin, user_id: IdPath) -> Response:
     return RedirectResponse("/console/staff", status_code=303)
 
 
+# An action code is at most 80 characters; a longer filter is refused rather than sent to the
+# database as a LIKE pattern (SQLite rejects one over 50,000 bytes as an operational error).
+ActionFilter = Annotated[str, Query(max_length=80)]
+
+
 @router.get("/audit")
 def audit_log(
-    request: Request, session: DbSession, me: Admin, action: str = "", patient_id: IdQuery = None
+    request: Request, session: DbSession, me: Admin, action: ActionFilter = "", patient_id: IdQuery = None
 ) -> Response:
     rows = audit.recent(session, action=action, patient_id=patient_id)
     return page(request, me, "console/audit.html", {"rows": rows, "action": action, "patient_id": patient_id})

@@ -16,11 +16,10 @@ from bedside.core.errors import DomainError
 from bedside.documents import wristband as wristband_doc
 from bedside.hospital import service as hospital_service
 from bedside.settings import get_settings
-from bedside.web import security
+from bedside.web import security, wristbands
 from bedside.web.deps import DbSession, IdPath, KioskPatient
 from bedside.web.forms import form_error
 from bedside.web.rendering import render
-from bedside.web.wristbands import wristband_for
 
 router = APIRouter(prefix="/kiosk", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 INSURANCE_TYPES = ("self_pay", "employee", "resident", "out_of_region", "commercial")
@@ -85,18 +84,18 @@ def admit(request: Request, session: DbSession, me: KioskPatient, notice_id: IdP
 @router.get("/stays/{notice_id}/wristband")
 def wristband_page(request: Request, session: DbSession, me: KioskPatient, notice_id: IdPath) -> Response:
     ctx = _ctx(session, me, notice_id)
-    ctx["band"] = wristband_for(session, ctx["notice"])
+    ctx["band"] = wristbands.wristband_for(session, ctx["notice"])
     return render(request, "kiosk/wristband.html", ctx)
 
 
 @router.get("/stays/{notice_id}/wristband.zpl")
 def wristband_zpl(session: DbSession, me: KioskPatient, notice_id: IdPath) -> Response:
     """What the kiosk agent sends to the wristband printer."""
-    band = wristband_for(session, _notice(session, me, notice_id))
+    band = wristbands.downloaded(session, me.actor, _notice(session, me, notice_id), "zpl")
     return Response(wristband_doc.wristband_zpl(band), media_type="text/plain; charset=utf-8")
 
 
 @router.get("/stays/{notice_id}/wristband.png")
 def wristband_png(session: DbSession, me: KioskPatient, notice_id: IdPath) -> Response:
-    band = wristband_for(session, _notice(session, me, notice_id))
+    band = wristbands.downloaded(session, me.actor, _notice(session, me, notice_id), "png")
     return Response(wristband_doc.wristband_preview_png(band), media_type="image/png")

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from bedside.admissions import service as admissions_service
 from bedside.core.errors import DomainError, InvalidInput, NotFound
 from bedside.core.i18n import N_
-from bedside.core.money import format_yuan
+from bedside.core.money import format_yuan, parse_amount
 from bedside.deposits import service as deposits_service
 from bedside.documents import receipts as documents
 from bedside.hospital import service as hospital_service
@@ -100,10 +100,6 @@ def choose(
             return RedirectResponse(f"/kiosk/cash/{order.id}", status_code=303)
         fen = amount_from_form(amount, custom)
         if method == "code":
-            if not payments_service.MIN_FEN <= fen <= payments_service.MAX_FEN:
-                raise InvalidInput(
-                    N_("The amount must be between ¥1 and ¥500,000."), code="invalid_amount", field="amount"
-                )
             return render(request, "kiosk/scan_code.html", {**ctx, "amount_fen": fen})
         if method not in METHODS:
             raise InvalidInput(N_("Choose how to pay."), code="invalid_method", field="method")
@@ -147,7 +143,11 @@ def pay_by_code(
     code = auth_code.strip()
     try:
         fen = amount_from_form(amount_fen, "")
-        ctx["amount_fen"] = fen
+    except InvalidInput as exc:
+        # The scan page cannot be shown again without an amount: back to choosing one.
+        return form_error(request, "kiosk/deposit.html", ctx, exc)
+    ctx["amount_fen"] = fen
+    try:
         channel, trade_type = _wallet_of(code)
         order = payments_service.start_payment(
             session,
@@ -219,13 +219,16 @@ def cash_note(
     me: KioskPatient,
     order_id: IdPath,
     seq: Annotated[int, Form(ge=1, le=10_000)],
-    denomination_fen: Annotated[int, Form(ge=0, le=10_000_000)],
+    denomination_fen: Annotated[str, Form(max_length=20)],
 ) -> Response:
     """What the kiosk's cash acceptor reports for each stacked note (simulated on this page
     until the device agent reports it)."""
     _cash_ctx(session, me, order_id)
     try:
-        cash.accept_note(session, me.actor, order_id, seq, denomination_fen)
+        fen = parse_amount(
+            denomination_fen, unit="fen", min_fen=0, max_fen=10_000_000, field="denomination_fen"
+        )
+        cash.accept_note(session, me.actor, order_id, seq, fen)
     except DomainError as exc:
         session.rollback()
         return form_error(request, "kiosk/cash.html", _cash_ctx(session, me, order_id), exc)

@@ -26,7 +26,7 @@ from bedside.hospital import service as hospital_service
 from bedside.patients import service as patients_service
 from bedside.web import security
 from bedside.web.deps import AccountUser, DbSession, IdPath
-from bedside.web.forms import form_error
+from bedside.web.forms import FormFields, form_error
 from bedside.web.rendering import render
 
 router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.guard_request)])
@@ -82,8 +82,9 @@ def bed_form(request: Request, session: DbSession, me: AccountUser, notice_id: I
 
 
 @router.post("/stays/{notice_id}/bed")
-async def request_bed(request: Request, session: DbSession, me: AccountUser, notice_id: IdPath) -> Response:
-    form = await request.form()
+def request_bed(
+    request: Request, session: DbSession, me: AccountUser, notice_id: IdPath, form: FormFields
+) -> Response:
     earliest_text, room = str(form.get("earliest_date", "")), str(form.get("room_preference", ""))
     ctx = _hub(session, me, notice_id)
     ctx["form"] = {"earliest_date": earliest_text, "room": room}
@@ -126,8 +127,9 @@ def details_form(request: Request, session: DbSession, me: AccountUser, notice_i
 
 
 @router.post("/stays/{notice_id}/details")
-async def save_details(request: Request, session: DbSession, me: AccountUser, notice_id: IdPath) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
+def save_details(
+    request: Request, session: DbSession, me: AccountUser, notice_id: IdPath, form: FormFields
+) -> Response:
     ctx = _details_ctx(session, me, notice_id)
     ctx["form"] = form
     try:
@@ -182,10 +184,9 @@ def _number(text: str, code: str, message: str) -> float | None:
 
 
 @router.post("/stays/{notice_id}/assessment")
-async def save_assessment(
-    request: Request, session: DbSession, me: AccountUser, notice_id: IdPath
+def save_assessment(
+    request: Request, session: DbSession, me: AccountUser, notice_id: IdPath, form: FormFields
 ) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
     ctx = _assessment_ctx(session, me, notice_id, form)
     try:
         height = _number(form.get("height_cm", ""), "invalid_height", N_("Enter your height in centimetres."))

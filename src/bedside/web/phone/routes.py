@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from bedside.accounts import service as accounts_service
 from bedside.accounts.models import Relation
-from bedside.accounts.sms import LogSmsGateway, get_gateway
+from bedside.accounts.sms import RemembersCodes, get_gateway
 from bedside.admissions import service as admissions_service
 from bedside.core.errors import DomainError
 from bedside.hospital import service as hospital_service
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depen
 
 def _demo_code(phone: str) -> str | None:
     gateway = get_gateway()
-    if get_settings().demo and isinstance(gateway, LogSmsGateway):
+    if get_settings().demo and isinstance(gateway, RemembersCodes):
         return gateway.last_code(phone)
     return None
 

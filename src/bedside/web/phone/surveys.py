@@ -3,7 +3,7 @@ satisfaction survey (once per stay) and a follow-up questionnaire."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -17,20 +17,11 @@ from bedside.surveys import followup
 from bedside.surveys import service as surveys
 from bedside.web import security
 from bedside.web.deps import AccountUser, DbSession, IdPath
-from bedside.web.forms import form_error
+from bedside.web.forms import FormFields, form_error
 from bedside.web.rendering import locale_of, render
 
 router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 MAX_FIELD = 2000
-
-
-async def _form_fields(request: Request) -> dict[str, str]:
-    # The questions are data, so the fields are too: read them all, check them in the route.
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-
-
-FormFields = Annotated[dict[str, str], Depends(_form_fields)]
 
 
 def _checked(fields: dict[str, str]) -> dict[str, str]:

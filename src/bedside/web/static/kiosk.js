@@ -112,6 +112,11 @@
     if (left <= 0) { goHome(); }
   }, 1000);
 
+  // The footer's Back is the browser's back, not a link: it returns to wherever the patient was.
+  document.querySelectorAll("[data-history-back]").forEach(function (el) {
+    el.addEventListener("click", function (e) { e.preventDefault(); window.history.back(); });
+  });
+
   document.querySelectorAll("input[data-keypad]").forEach(function (el) {
     el.addEventListener("focus", function () { lastInput = el; });
   });

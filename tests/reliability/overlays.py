@@ -1,0 +1,193 @@
+"""What turns a generated case into one that can succeed: real ids, numbers and credentials
+from the ApiWorld laid over the generated values (the rest stays generated). Each entry is a
+strategy of patches for one operation; a run mixes patched and untouched cases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+from schemathesis import Case
+
+from bedside.core.clock import local_today
+from bedside.core.db import utcnow
+from tests.reliability.apiworld import ApiWorld
+
+Patch = dict[str, Any]
+_CN = timezone(timedelta(hours=8))
+
+
+def _tomorrow() -> str:
+    return (local_today() + timedelta(days=1)).isoformat()
+
+
+def _exam_time() -> str:
+    day = local_today() + timedelta(days=2)
+    return datetime(day.year, day.month, day.day, 10, 30, tzinfo=_CN).isoformat()
+
+
+def _charge_line(line: Any) -> Any:
+    if not isinstance(line, dict):
+        return line
+    fen = abs(line.get("amount_fen", 0)) if isinstance(line.get("amount_fen"), int) else 100
+    day = (local_today() - timedelta(days=1)).isoformat()
+    return {
+        **line,
+        "unit_price_fen": fen,
+        "amount_fen": fen,
+        "quantity": "1",
+        "service_date": day,
+        "reverses_his_line_id": None,
+        "department_id": None,
+    }
+
+
+def _each(fix: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda items: [fix(x) for x in items] if isinstance(items, list) else items
+
+
+def _merged(fields: Callable[[], dict[str, Any]]) -> Callable[[Any], Any]:
+    return lambda item: {**item, **fields()} if isinstance(item, dict) else item
+
+
+def _booking() -> dict[str, Any]:
+    return {"title": "腹部B超", "place": "门诊楼3楼", "scheduled_at": _exam_time()}
+
+
+def _notice_in(w: ApiWorld) -> st.SearchStrategy[Patch]:
+    return st.builds(
+        lambda patient, dept: {
+            "body": {"patient_id": patient, "department_id": dept, "expected_date": _tomorrow()}
+        },
+        st.sampled_from(w.fresh_patient_ids),
+        st.sampled_from(w.department_ids),
+    )
+
+
+def _his_notice(w: ApiWorld) -> st.SearchStrategy[Patch]:
+    return st.builds(
+        lambda rid, code: {
+            "body": {"resident_id": rid, "department_code": code, "expected_date": _tomorrow()}
+        },
+        st.sampled_from(w.fresh_resident_ids),
+        st.sampled_from(w.department_codes),
+    )
+
+
+def _report_fields(rid: str) -> dict[str, Any]:
+    return {
+        "resident_id": rid,
+        "reported_at": utcnow().isoformat(),
+        "result_text": "白细胞 6.1 ×10^9/L",
+        "pdf_base64": None,
+        "supersedes_his_ref": None,
+    }
+
+
+def _report(w: ApiWorld) -> st.SearchStrategy[Patch]:
+    return st.sampled_from(w.resident_ids).map(lambda rid: {"body": _report_fields(rid)})
+
+
+def _reports(w: ApiWorld) -> st.SearchStrategy[Patch]:
+    return st.sampled_from(w.resident_ids).map(
+        lambda rid: {"body": {"reports": _each(_merged(lambda: _report_fields(rid)))}}
+    )
+
+
+def _payment(w: ApiWorld) -> st.SearchStrategy[Patch]:
+    return st.builds(
+        lambda patient, method, key: {
+            "body": {
+                "patient_id": patient,
+                "notice_id": w.admitted_notice_id,
+                "purpose": "topup",
+                "channel": method[0],
+                "trade_type": method[1],
+            },
+            "headers": {"Idempotency-Key": str(key)},
+        },
+        st.sampled_from(w.my_patient_ids),
+        st.sampled_from([("wechat", "JSAPI"), ("alipay", "PRECREATE"), ("wechat", "NATIVE")]),
+        st.uuids(),
+    )
+
+
+def _signed(channel: str) -> Callable[[ApiWorld], st.SearchStrategy[Patch]]:
+    def patches(w: ApiWorld) -> st.SearchStrategy[Patch]:
+        # Signed when the case is used, not when it is drawn: the timestamp must be fresh.
+        return st.just({"signed": lambda: w.signed_notification(channel)})
+
+    return patches
+
+
+def _path(name: str, pick: Callable[[ApiWorld], list[Any]]) -> Callable[[ApiWorld], st.SearchStrategy[Patch]]:
+    return lambda w: st.sampled_from(pick(w)).map(lambda value: {"path": {name: value}})
+
+
+OVERLAYS: dict[str, Callable[[ApiWorld], st.SearchStrategy[Patch]]] = {
+    "POST /api/v1/admission-notices": _notice_in,
+    "GET /api/v1/admission-notices/{notice_id}": _path("notice_id", lambda w: w.all_notice_ids),
+    "POST /api/v1/admission-notices/{notice_id}/cancel": lambda w: st.sampled_from(
+        w.cancellable_notice_ids
+    ).map(lambda n: {"path": {"notice_id": n}, "body": {"reason": "患者改期"}}),
+    "GET /api/v1/me/notices/{notice_id}": _path("notice_id", lambda w: w.my_notice_ids),
+    "GET /api/v1/me/patients/{patient_id}/next-step": _path("patient_id", lambda w: w.my_patient_ids),
+    "POST /api/v1/me/payments": _payment,
+    "GET /api/v1/me/payments/{order_id}": _path("order_id", lambda w: w.my_order_ids),
+    "POST /api/v1/payments/notify/wechat": _signed("wechat"),
+    "POST /api/v1/payments/notify/alipay": _signed("alipay"),
+    "POST /api/v1/his/admission-notices": _his_notice,
+    "POST /api/v1/his/inpatients/{inpatient_no}/charges": lambda w: st.just(
+        {"path": {"inpatient_no": w.inpatient_no}, "body": {"lines": _each(_charge_line)}}
+    ),
+    "POST /api/v1/his/reports": _report,
+    "POST /api/v1/his/reports/batch": _reports,
+    "POST /api/v1/his/inpatients/{inpatient_no}/exam-appointments": lambda w: st.just(
+        {"path": {"inpatient_no": w.inpatient_no}, "body": _booking()}
+    ),
+    "POST /api/v1/his/inpatients/{inpatient_no}/exam-appointments/batch": lambda w: st.just(
+        {"path": {"inpatient_no": w.inpatient_no}, "body": {"appointments": _each(_merged(_booking))}}
+    ),
+}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: Any) -> Any:
+    # The API refuses control characters anywhere (web.security); a patched case is meant to
+    # get past that, so its generated text loses them.
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
+def apply(case: Case, patch: Patch) -> None:
+    case.path_parameters = {**(case.path_parameters or {}), **patch.get("path", {})}
+    if isinstance(case.body, dict):
+        body = _printable(case.body)
+        for name, value in patch.get("body", {}).items():
+            body[name] = value(body.get(name)) if callable(value) else value
+        case.body = body
+    for name, value in patch.get("headers", {}).items():
+        case.headers[name] = value
+    if "signed" in patch:
+        headers, raw = patch["signed"]()
+        # Sent byte for byte: a re-serialized body would no longer match its signature.
+        case.media_type = "application/octet-stream"
+        case.body = raw
+        for name, value in headers.items():
+            case.headers[name] = value
+
+
+def authenticate(case: Case, auth: dict[str, Any]) -> None:
+    for name, value in auth.get("headers", {}).items():
+        case.headers[name] = value
+    case.cookies = {**(case.cookies or {}), **auth.get("cookies", {})}
