@@ -10,6 +10,8 @@ _SECRET_FIELD = re.compile(
     r"secret(?:_key)?|token|api[_-]?key|bs_[a-z_]+)\b['\"]?\s*[:=,]\s*(?:b?['\"])?)"
     r"((?:bearer |basic )?[^'\"\s;,)&]+)"
 )
+# Tokens that stand in a URL path (the SMS vendors' receipt callbacks carry no signature).
+_PATH_TOKEN = re.compile(r"(/receipts/[a-z]+/)[A-Za-z0-9_-]{8,}")
 # Our own key formats (kiosk bk_…, integration bi_…) wherever they stand.
 _OWN_KEYS = re.compile(r"\b(b[ik]_)[A-Za-z0-9_-]{8,}")
 _RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
@@ -55,5 +57,6 @@ def scrub(text: str) -> str:
     (every log line, tracebacks included)."""
     text = _SECRET_FIELD.sub(lambda m: m.group(1) + "***", text)
     text = _OWN_KEYS.sub(lambda m: m.group(1) + "***", text)
+    text = _PATH_TOKEN.sub(lambda m: m.group(1) + "***", text)
     text = _RESIDENT_ID.sub(lambda m: m.group(1) + "********" + m.group(2), text)
     return _PHONE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
