@@ -132,9 +132,13 @@ def test_expired_forged_and_foreign_tickets_are_refused(client, session):
         r = client.get(f"/kiosk/print/{forged}", headers=JSON)
         assert r.status_code == 403 and r.json()["code"] == "print_ticket_invalid", forged
 
-    # A ticket for another patient's report is issued for this patient's session: it finds nothing.
-    foreign = _ticket(client, token, f"/kiosk/reports/{theirs.id}/report.pdf")
-    assert client.get(foreign, headers=JSON).status_code == 404
+    # Another patient's document gets no ticket at all.
+    r = client.post(
+        "/kiosk/print-tickets",
+        json={"url": f"/kiosk/reports/{theirs.id}/report.pdf"},
+        headers={"X-CSRF-Token": token, **JSON},
+    )
+    assert r.status_code == 404 and r.json()["code"] == "document_not_found"
     # Only the kiosk's documents get tickets.
     for url in ("/phone/", "/kiosk/../phone/", "https://evil.example/x.pdf", "/kiosk/patient"):
         r = client.post("/kiosk/print-tickets", json={"url": url}, headers={"X-CSRF-Token": token, **JSON})
