@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -27,6 +27,9 @@ from bedside.core.i18n import N_
 from bedside.core.money import format_yuan
 from bedside.hospital import service as hospital_service
 from bedside.patients import service as patients_service
+
+if TYPE_CHECKING:
+    from bedside.deposits.models import DepositAccount
 
 ROOM_PREFERENCES = ("any", "shared", "single")
 MARITAL = ("single", "married", "divorced", "widowed", "other")
@@ -322,11 +325,13 @@ class Readiness:
         return self.details and self.insurance and self.assessments and self.bed
 
 
-def readiness(session: Session, notice: AdmissionNotice) -> Readiness:
+def readiness(session: Session, notice: AdmissionNotice, account: DepositAccount | None = None) -> Readiness:
+    """`account`: the stay's deposit account, when the caller has already loaded it."""
     from bedside.deposits import service as deposits_service
 
     done = assessments(session, notice.id)
-    account = deposits_service.account_for_notice(session, notice.patient_id, notice.id)
+    if account is None:
+        account = deposits_service.account_for_notice(session, notice.patient_id, notice.id)
     dept = hospital_service.get_department(session, notice.department_id)
     return Readiness(
         details=details(session, notice.id) is not None,

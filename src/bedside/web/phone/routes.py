@@ -90,9 +90,14 @@ def home(request: Request, session: DbSession, me: AccountUser, p: IdQuery = Non
     links = accounts_service.patients_of(session, me.account.id)
     ids = {patient.id for _, patient in links}
     current = next((pt for _, pt in links if pt.id == p), links[0][1] if links else None)
-    step = journeys_service.for_patient(session, current.id, locale) if current else None
+    # Read once and handed to the next-step rules, which would otherwise read them again.
     notices = admissions_service.for_patients(session, {current.id}) if current else []
     departments = {d.id: d for d in hospital_service.list_departments(session)}
+    step = (
+        journeys_service.for_patient(session, current.id, locale, notices=notices, departments=departments)
+        if current
+        else None
+    )
     return render(
         request,
         "phone/home.html",
