@@ -112,10 +112,13 @@ def test_a_read_that_writes_meets_a_busy_writer_and_is_run_again(client, session
 
 
 @sqlite_only
-def test_a_write_that_cannot_get_the_lock_is_503_with_retry_after(client, session, writer):
+def test_a_write_that_cannot_get_the_lock_is_503_with_retry_after(client, session, writer, monkeypatch):
     factories.hospital(session)
     token = csrf(client)
-    short = db.configure(TEST_DB_URL, busy_timeout_ms=300)
+    # The app's database for this test only, with a short busy timeout; monkeypatch puts the
+    # suite's own back afterwards (configure() would dispose of it and leave another in place).
+    short = db.Database(TEST_DB_URL, busy_timeout_ms=300)
+    monkeypatch.setattr(db, "_database", short)
     writer.hold()
     try:
         r = client.post(
@@ -126,7 +129,6 @@ def test_a_write_that_cannot_get_the_lock_is_503_with_retry_after(client, sessio
     finally:
         writer.release()
         short.dispose()
-        db.configure(TEST_DB_URL, **DATABASE.engine_kwargs)
     assert r.status_code == 503, r.text
     assert r.headers["retry-after"].isdigit()
     assert r.json()["code"] == "service_busy"
