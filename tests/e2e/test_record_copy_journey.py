@@ -13,8 +13,8 @@ from bedside.charges import service as charges
 from bedside.core.clock import local_today
 from bedside.core.events import dispatch_pending
 from bedside.discharge import service as discharge
+from bedside.payments import refunds as payment_refunds
 from bedside.payments import registry
-from bedside.payments import service as payments
 from tests import factories
 from tests.conftest import DATABASE
 from tests.e2e.conftest import DESKTOP, PHONE, shot
@@ -32,7 +32,7 @@ def _settled_stay(session):  # type: ignore[no-untyped-def]
         if discharge.get(s, ip.notice_id).state == "ward_cleared":
             discharge.review(s, ip.officer, ip.notice_id, "approve")
         discharge.settle(s, ip.adm.me, ip.notice_id, signature(), "settle-e2e-records-01")
-        payments.process_refunds(s)
+        payment_refunds.process_refunds(s)
         assert discharge.get(s, ip.notice_id).state == "settled"
     while dispatch_pending(DATABASE.session_factory):
         pass

@@ -19,7 +19,7 @@ from bedside.deposits import service as deposits
 from bedside.deposits.models import LedgerEntry
 from bedside.discharge import service as discharge
 from bedside.notifications.models import InboxMessage
-from bedside.payments import service as payments
+from bedside.payments import refunds as payment_refunds
 from bedside.payments import worker
 from bedside.payments.models import PaymentOrder, Refund
 from bedside.payments.sandbox import server as sandbox
@@ -69,7 +69,7 @@ def _settle(ip: Inpatient) -> None:
         if discharge.get(s, ip.notice_id).state == "ward_cleared":
             discharge.review(s, ip.officer, ip.notice_id, "approve")
         discharge.settle(s, ip.adm.me, ip.notice_id, signature(), "settle-records-0001")
-        payments.process_refunds(s)
+        payment_refunds.process_refunds(s)
     _drain()
 
 
@@ -196,7 +196,7 @@ def test_reject_refunds_the_fee_to_its_origin_and_the_ledger_balances(session):
         records.act(s, office, req.id, "reject", reason="授权委托书缺失")
         refund = s.scalar(select(Refund).where(Refund.payment_order_id == order.id))
         assert (refund.amount_fen, refund.route) == (1000, "original")
-        assert payments.process_refunds(s) == {"succeeded": 1}
+        assert payment_refunds.process_refunds(s) == {"succeeded": 1}
         assert s.get(PaymentOrder, order.id).state == "refunded"
         # Only the fee's own payment was refunded, not the deposit.
         assert s.scalar(select(Refund).where(Refund.payment_order_id != order.id)) is None
@@ -209,10 +209,10 @@ def test_reject_refunds_the_fee_to_its_origin_and_the_ledger_balances(session):
         req2 = records.submit(s, ip.adm.me, ip.adm.patient.id, _copy_in(ip, "copy-key-0003", "pickup"))
     fee_order = _pay(ip.adm.me, req2.id, "copy-pay-0003")
     with DATABASE.session() as s:
-        made = payments.refund_to_origin(s, ip.cashier, account_id, 1000, "surplus")
+        made = payment_refunds.refund_to_origin(s, ip.cashier, account_id, 1000, "surplus")
         assert [r.payment_order_id for r in made] != [fee_order.id]
         records.cancel(s, ip.adm.me, req2.id)  # cancelled before copying: refunded too
-        assert payments.refundable(s, s.get(PaymentOrder, fee_order.id)) == 0
+        assert payment_refunds.refundable(s, s.get(PaymentOrder, fee_order.id)) == 0
     assert _balance(account_id) == before - 1000
 
 

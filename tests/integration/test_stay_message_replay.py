@@ -113,10 +113,10 @@ def test_a_whole_stay_gives_each_reader_each_message_once(session, sms, wechat):
     with DATABASE.session() as s:
         discharge.settle(s, ip.adm.me, ip.notice_id, signature(), "replay-settle-0001")
     _drain()
-    from bedside.payments import service as payments
+    from bedside.payments import refunds as payment_refunds
 
     with DATABASE.session() as s:
-        payments.process_refunds(s)
+        payment_refunds.process_refunds(s)
         s.commit()
     _drain()
     with DATABASE.session() as s:

@@ -38,6 +38,7 @@ from bedside.deposits import service as deposits
 from bedside.deposits.models import DepositAccount, EntryKind, LedgerEntry
 from bedside.discharge import service as discharge
 from bedside.discharge.models import Discharge, Settlement
+from bedside.payments import refunds as payment_refunds
 from bedside.payments import service as payments
 from bedside.payments.models import ChannelNotification, PaymentOrder, PaymentTransition, Refund
 from bedside.payments.sandbox import server as sandbox
@@ -515,7 +516,7 @@ def test_settlement_killed_mid_way_is_all_or_nothing_and_settles_once(server, se
         row = s.scalar(select(Settlement))
         assert (row.request_key, row.refund_fen) == (SETTLE_KEY, 750000)
         # The worker sends the refunds to the original routes; the stay ends at zero.
-        assert payments.process_refunds(s) == {"succeeded": 2}
+        assert payment_refunds.process_refunds(s) == {"succeeded": 2}
         refunded = Counter(
             {t.channel: t.refunded_fen for t in s.scalars(select(SandboxTrade)) if t.refunded_fen}
         )

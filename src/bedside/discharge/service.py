@@ -350,9 +350,10 @@ def settle(session: Session, actor: Actor, notice_id: int, signature: str, reque
     session.flush()
     channels: tuple[str, ...] = ()
     if pre.refund_fen > 0:
+        from bedside.payments import refunds as payments_refunds
         from bedside.payments import service as payments_service
 
-        made = payments_service.refund_to_origin(
+        made = payments_refunds.refund_to_origin(
             session, actor, account.id, pre.refund_fen, f"discharge settlement {row.id}", commit=False
         )
         channels = tuple(

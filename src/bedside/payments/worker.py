@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedside.core.clock import local_today
-from bedside.payments import cash, service
+from bedside.payments import cash, refunds, service
 from bedside.payments.sandbox import server as sandbox
 
 
@@ -42,6 +42,6 @@ def run_once(factory: sessionmaker[Session]) -> None:
     with factory() as session:
         service.poll_open_orders(session)
     with factory() as session:
-        service.process_refunds(session)
+        refunds.process_refunds(session)
     with factory() as session:
         cash.finish_abandoned(session)

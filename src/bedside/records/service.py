@@ -4,7 +4,7 @@ payment layer, the record office's steps, cancelling, and the reads of each surf
 Money: the fee is a payment order of purpose `record_copy` on the stay's deposit account. The
 payment layer books the fee in the same transaction as the credit, so the deposit balance never
 changes; a request refused or cancelled before copying gets the fee back by that payment's own
-route (`payments.service.refund_fee`)."""
+route (`payments.refunds.refund_fee`)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from bedside.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bedside.core.i18n import N_
 from bedside.core.states import InvalidTransition
 from bedside.patients import service as patients_service
+from bedside.payments import refunds as payments_refunds
 from bedside.payments import service as payments_service
 from bedside.payments.models import PaymentOrder
 from bedside.payments.states import Purpose
@@ -323,7 +324,7 @@ def _move(
 
 def _refund_if_paid(session: Session, actor: Actor, req: RecordCopyRequest, old: str, why: str) -> None:
     if old in PAID_NOT_COPIED and req.paid_order_id is not None:
-        payments_service.refund_fee(session, actor, req.paid_order_id, f"record copy {req.id} {why}")
+        payments_refunds.refund_fee(session, actor, req.paid_order_id, f"record copy {req.id} {why}")
 
 
 def _locked(session: Session, request_id: int) -> RecordCopyRequest:
@@ -395,7 +396,7 @@ def on_payment_credited(session: Session, order_id: int) -> None:
         req.paid_order_id = order_id
         _move(session, SYSTEM, req, "pay")
         return
-    refund = payments_service.refund_fee(
+    refund = payments_refunds.refund_fee(
         session, SYSTEM, order_id, f"record copy {req.id} already paid or closed"
     )
     audit.record(

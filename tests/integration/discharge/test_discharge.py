@@ -13,7 +13,7 @@ from bedside.core.errors import Conflict, InvalidInput
 from bedside.deposits import service as deposits
 from bedside.discharge import service as discharge
 from bedside.discharge.models import Settlement
-from bedside.payments import service as payments
+from bedside.payments import refunds as payment_refunds
 from bedside.payments.models import Refund
 from bedside.payments.sandbox import wire_insurance
 from bedside.payments.sandbox.models import SandboxInsuranceAccount
@@ -83,7 +83,7 @@ def test_mixed_classes_refund_across_two_channels_then_reversal_and_resettlement
         assert again.id == first.id
         refunds = s.scalars(select(Refund).order_by(Refund.id)).all()
         assert [(r.amount_fen, r.route) for r in refunds] == [(300000, "original"), (450000, "original")]
-        assert payments.process_refunds(s) == {"succeeded": 2}
+        assert payment_refunds.process_refunds(s) == {"succeeded": 2}
     assert _balance(ip) == 0
     with DATABASE.session() as s:
         person = s.scalar(select(SandboxInsuranceAccount))
@@ -116,7 +116,7 @@ def test_mixed_classes_refund_across_two_channels_then_reversal_and_resettlement
         assert pre.refund_fen == 50000
         second = discharge.settle(s, ip.adm.me, ip.notice_id, signature(), "settle-key-0002")
         assert second.id != first.id
-        assert payments.process_refunds(s) == {"succeeded": 1}
+        assert payment_refunds.process_refunds(s) == {"succeeded": 1}
         states = s.scalars(select(Settlement.state).order_by(Settlement.id)).all()
         assert states == ["reversed", "settled"]
     assert _balance(ip) == 0

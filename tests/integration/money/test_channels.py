@@ -15,6 +15,7 @@ from bedside.core.db import utcnow
 from bedside.core.errors import Conflict, InvalidInput
 from bedside.deposits import service as deposits
 from bedside.payments import cash, worker
+from bedside.payments import refunds as payment_refunds
 from bedside.payments import service as payments
 from bedside.payments.models import PaymentOrder, Refund
 from bedside.payments.sandbox import server as sandbox
@@ -219,7 +220,7 @@ def test_surplus_goes_back_newest_first_each_by_its_own_route(stay):
         cash.finish_cash(s, stay.actor, notes.id)
     assert _balance(wx.account_id) == 90000
     with DATABASE.session() as s:
-        made = payments.refund_to_origin(s, SYSTEM, wx.account_id, 45000, "surplus at discharge")
+        made = payment_refunds.refund_to_origin(s, SYSTEM, wx.account_id, 45000, "surplus at discharge")
         plan = [(r.payment_order_id, r.amount_fen, r.route, r.state) for r in made]
     assert plan == [
         (notes.id, 10000, "staffed_window", "pending_approval"),
@@ -227,7 +228,7 @@ def test_surplus_goes_back_newest_first_each_by_its_own_route(stay):
         (wx.id, 5000, "original", "processing"),
     ]
     with DATABASE.session() as s:
-        assert payments.process_refunds(s) == {"succeeded": 2}
+        assert payment_refunds.process_refunds(s) == {"succeeded": 2}
     assert _order(ali).state == "refunded"
     assert _order(wx).state == "partially_refunded"
     assert _balance(wx.account_id) == 45000
@@ -264,8 +265,8 @@ def test_insurance_personal_account_debits_synchronously_and_reverses(stay):
     assert err.value.code == "payment_declined"
     assert _balance(order.account_id) == 120000
     with DATABASE.session() as s:
-        payments.refund_to_origin(s, SYSTEM, order.account_id, 120000, "settlement reversed")
-        assert payments.process_refunds(s) == {"succeeded": 1}
+        payment_refunds.refund_to_origin(s, SYSTEM, order.account_id, 120000, "settlement reversed")
+        assert payment_refunds.process_refunds(s) == {"succeeded": 1}
     assert _order(order).state == "refunded"
     again = _start(
         stay,

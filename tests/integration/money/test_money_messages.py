@@ -11,6 +11,7 @@ from bedside.deposits import service as deposits
 from bedside.deposits.models import DepositAccount, EntryKind
 from bedside.hospital.models import Ward
 from bedside.notifications import service as inbox
+from bedside.payments import refunds as payment_refunds
 from bedside.payments import service as payments
 from bedside.payments import worker
 from bedside.payments.sandbox import server as sandbox
@@ -65,8 +66,8 @@ def test_paid_low_and_refunded_reach_the_family(stay):
         assert "¥1,900.00" in low[0].body and "¥2,000.00" in low[0].body
 
     with DATABASE.session() as s:
-        payments.refund_to_origin(s, SYSTEM, order.account_id, 100000, "surplus")
-        payments.process_refunds(s)
+        payment_refunds.refund_to_origin(s, SYSTEM, order.account_id, 100000, "surplus")
+        payment_refunds.process_refunds(s)
     _drain()
     with DATABASE.session() as s:
         sent = [m for m in inbox.inbox(s, stay.phone_account.id, "en") if m.title == "Refund sent"]

@@ -19,6 +19,7 @@ from bedside.core.db import utcnow
 from bedside.deposits import service as deposits
 from bedside.deposits.models import LedgerEntry
 from bedside.payments import cash, registry, worker
+from bedside.payments import refunds as payment_refunds
 from bedside.payments import service as payments
 from bedside.payments.models import PaymentOrder, Refund
 from bedside.payments.sandbox import server as sandbox
@@ -158,7 +159,7 @@ class MoneyMachine(RuleBasedStateMachine):
         with self._at(), DATABASE.session() as s:
             acct = deposits.account_for_notice(s, self.stay.patient.id, self.stay.notice.id)
             try:
-                payments.refund_to_origin(s, SYSTEM, acct.id, amount, "surplus")
+                payment_refunds.refund_to_origin(s, SYSTEM, acct.id, amount, "surplus")
             except payments.DomainError:
                 s.rollback()
 

@@ -11,8 +11,10 @@ import time_machine
 from sqlalchemy import func, select
 
 from bedside.core.db import utcnow
+from bedside.core.errors import Conflict
 from bedside.deposits import service as deposits
 from bedside.deposits.models import LedgerEntry
+from bedside.payments import refunds as payment_refunds
 from bedside.payments import service as payments
 from bedside.payments import worker
 from bedside.payments.models import PaymentOrder, Refund
@@ -112,7 +114,7 @@ def test_money_arriving_after_close_is_refunded_automatically(stay):
     with DATABASE.session() as s:
         refund = s.scalars(select(Refund)).one()
         assert (refund.rule, refund.state, refund.amount_fen) == ("paid_after_close", "processing", 300000)
-        assert payments.process_refunds(s) == {"succeeded": 1}
+        assert payment_refunds.process_refunds(s) == {"succeeded": 1}
     assert _state(order) == "refunded"
     assert _balance(order) == 0
 
@@ -144,16 +146,18 @@ def test_refund_spreads_newest_first_and_stays_within_each_payment(stay):
     _pay(second)
     _deliver()
     with DATABASE.session() as s:
-        refunds = payments.refund_to_origin(s, stay.actor, first.account_id, 120000, "surplus at discharge")
+        refunds = payment_refunds.refund_to_origin(
+            s, stay.actor, first.account_id, 120000, "surplus at discharge"
+        )
         assert [(r.payment_order_id, r.amount_fen) for r in refunds] == [
             (second.id, 50000),
             (first.id, 70000),
         ]
-        assert payments.process_refunds(s) == {"succeeded": 2}
+        assert payment_refunds.process_refunds(s) == {"succeeded": 2}
     assert _balance(first) == 350000 - 120000
     assert (_state(first), _state(second)) == ("partially_refunded", "refunded")
-    with DATABASE.session() as s, pytest.raises(payments.Conflict):
-        payments.refund_to_origin(s, stay.actor, first.account_id, 240000, "too much")
+    with DATABASE.session() as s, pytest.raises(Conflict):
+        payment_refunds.refund_to_origin(s, stay.actor, first.account_id, 240000, "too much")
 
 
 def test_notifications_come_late_and_out_of_order(stay):

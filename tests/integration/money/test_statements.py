@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bedside.core.audit import SYSTEM
 from bedside.core.clock import local_today
+from bedside.payments import refunds as payment_refunds
 from bedside.payments import service as payments
 from bedside.payments import worker
 from bedside.payments.bills.alipay_bill import parse_alipay_bill
@@ -41,8 +42,8 @@ def test_day_files_match_what_bedside_recorded(stay, tmp_path):
     wx = _paid(stay, "wechat", "NATIVE", 300000, "stmt-key-01", "deposit")
     ali = _paid(stay, "alipay", "PRECREATE", 123456, "stmt-key-02", "topup")
     with DATABASE.session() as s:
-        payments.refund_to_origin(s, SYSTEM, wx.account_id, 150000, "surplus")
-        payments.process_refunds(s)
+        payment_refunds.refund_to_origin(s, SYSTEM, wx.account_id, 150000, "surplus")
+        payment_refunds.process_refunds(s)
     with DATABASE.session() as s:
         files = statements.write_day(s, local_today(), tmp_path)
         recorded = {o.out_trade_no: o for o in s.scalars(select(PaymentOrder))}

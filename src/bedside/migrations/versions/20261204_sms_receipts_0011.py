@@ -20,7 +20,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("notification_deliveries", schema=None) as batch_op:
         batch_op.alter_column(
-            "error_code", existing_type=sa.String(length=40), type_=sa.String(length=80), existing_nullable=True
+            "error_code",
+            existing_type=sa.String(length=40),
+            type_=sa.String(length=80),
+            existing_nullable=True,
         )
         batch_op.add_column(sa.Column("receipt", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("receipt_code", sa.String(length=40), nullable=True))
@@ -37,5 +40,8 @@ def downgrade() -> None:
         batch_op.drop_column("receipt_code")
         batch_op.drop_column("receipt")
         batch_op.alter_column(
-            "error_code", existing_type=sa.String(length=80), type_=sa.String(length=40), existing_nullable=True
+            "error_code",
+            existing_type=sa.String(length=80),
+            type_=sa.String(length=40),
+            existing_nullable=True,
         )

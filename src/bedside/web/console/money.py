@@ -14,6 +14,7 @@ from bedside.core.i18n import N_
 from bedside.core.money import parse_amount
 from bedside.deposits import service as deposits_service
 from bedside.patients import service as patients_service
+from bedside.payments import refunds as payments_refunds
 from bedside.payments import service as payments_service
 from bedside.staff.roles import Role
 from bedside.web import security
@@ -27,7 +28,7 @@ Cashier = Annotated[StaffContext, staff_with(Role.CASHIER)]
 
 @router.get("/refunds")
 def refunds(request: Request, session: DbSession, me: Cashier) -> Response:
-    return page(request, me, "console/refunds.html", {"waiting": payments_service.refunds_waiting(session)})
+    return page(request, me, "console/refunds.html", {"waiting": payments_refunds.refunds_waiting(session)})
 
 
 @router.post("/refunds/{refund_id}/decide")
@@ -40,7 +41,7 @@ def decide(
 ) -> Response:
     if decision not in ("approve", "reject"):
         raise InvalidInput(N_("Choose approve or reject."), code="invalid_decision")
-    payments_service.decide_refund(session, me.actor, refund_id, decision == "approve", note)
+    payments_refunds.decide_refund(session, me.actor, refund_id, decision == "approve", note)
     return RedirectResponse("/console/refunds", status_code=303)
 
 
@@ -51,7 +52,7 @@ def _account_ctx(session: DbSession, me: StaffContext, account_id: int) -> dict[
         "patient": patients_service.read_for_staff(session, me.actor, acct.patient_id, "deposit account"),
         "entries": deposits_service.history(session, acct.id),
         "orders": payments_service.orders_for_account(session, acct.id),
-        "refunds": payments_service.refunds_for_account(session, acct.id),
+        "refunds": payments_refunds.refunds_for_account(session, acct.id),
         "form": {},
     }
 
@@ -86,7 +87,7 @@ def refund_surplus(
     ctx = {**_account_ctx(session, me, account_id), "form": {"amount": amount, "reason": reason}}
     try:
         fen = parse_amount(amount)
-        payments_service.refund_to_origin(session, me.actor, account_id, fen, reason)
+        payments_refunds.refund_to_origin(session, me.actor, account_id, fen, reason)
     except DomainError as exc:
         session.rollback()
         from bedside.web.console.routes import _chrome

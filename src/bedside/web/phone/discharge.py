@@ -22,6 +22,7 @@ from bedside.deposits import service as deposits_service
 from bedside.discharge import documents as documents_service
 from bedside.discharge import service as discharge_service
 from bedside.discharge.models import Settlement
+from bedside.payments import refunds as payments_refunds
 from bedside.payments import service as payments_service
 from bedside.payments.states import Purpose
 from bedside.web import security
@@ -136,7 +137,7 @@ def settled(request: Request, session: DbSession, me: AccountUser, notice_id: Id
     row = discharge_service.current_settlement(session, notice_id)
     if row is None:
         return RedirectResponse(f"/phone/stays/{notice_id}/settle", status_code=303)
-    refunds = payments_service.refunds_for_account(
+    refunds = payments_refunds.refunds_for_account(
         session, deposits_service.account_for_notice(session, notice.patient_id, notice.id).id
     )
     session.commit()
