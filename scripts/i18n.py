@@ -1,10 +1,16 @@
 """Refresh the zh_CN catalog: extract message ids, merge into messages.po, report gaps.
 
-Usage: python scripts/i18n.py [--check]   (--check exits 1 if any id lacks a translation)
+Usage: python scripts/i18n.py [--check] [--add FILE.json]
+  --check exits 1 if any id lacks a translation;
+  --add fills the zh_CN strings of a JSON object {"English id": "中文", ...} after the merge.
+Runs hold an exclusive lock on the catalog, so two people (or agents) refreshing it at the same
+moment do not overwrite each other's translations.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import sys
 from pathlib import Path
 
@@ -32,6 +38,23 @@ def extract() -> Catalog:
 
 
 def main() -> int:
+    with (PO.parent / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _refresh()
+
+
+def _added() -> dict[str, str]:
+    if "--add" not in sys.argv:
+        return {}
+    path = Path(sys.argv[sys.argv.index("--add") + 1])
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise SystemExit(f"{path}: expected a JSON object of English id -> zh_CN text")
+    return data
+
+
+def _refresh() -> int:
+    added = _added()
     template = extract()
     if PO.exists():
         with PO.open("rb") as fh:
@@ -39,6 +62,12 @@ def main() -> int:
     else:
         catalog = Catalog(locale="zh_CN", project="bedside")
     catalog.update(template, no_fuzzy_matching=True)
+    unknown = [msgid for msgid in added if msgid not in catalog]
+    for msgid, text in added.items():
+        if msgid in catalog:
+            catalog[msgid].string = text
+    for msgid in unknown:
+        print(f"not in the source (skipped): {msgid!r}")
     missing = [m.id for m in catalog if m.id and not m.string]
     if "--check" in sys.argv:
         for msgid in missing:
