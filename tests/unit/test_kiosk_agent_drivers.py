@@ -31,6 +31,7 @@ from bedside.kiosk_agent.drivers import (
     ZplTcpPrinter,
     cups_condition,
     pdf_pages,
+    printers,
     zebra_fault,
     zpl_labels,
 )
@@ -441,8 +442,8 @@ def test_cups_backend_builds_the_lp_command(monkeypatch: pytest.MonkeyPatch) -> 
         calls.append((args, kwargs))
         return subprocess.CompletedProcess(args, 0, b"request id is WARD3-DISCHARGE-42 (1 file(s))\n", b"")
 
-    monkeypatch.setattr(drivers.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(drivers.subprocess, "run", fake_run)
+    monkeypatch.setattr(printers.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(printers.subprocess, "run", fake_run)
     bus = EventBus()
     events = Recorder(bus)
     printer = CupsLaserPrinter(bus, "WARD3-DISCHARGE")
@@ -463,8 +464,8 @@ def test_cups_backend_reports_failures(monkeypatch: pytest.MonkeyPatch) -> None:
             subprocess.CompletedProcess([], 0, b"request id is Q-1 (1 file(s))\n", b""),
         ]
     )
-    monkeypatch.setattr(drivers.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(drivers.subprocess, "run", lambda args, **kw: next(answers))
+    monkeypatch.setattr(printers.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(printers.subprocess, "run", lambda args, **kw: next(answers))
     bus = EventBus()
     events = Recorder(bus)
     printer = CupsLaserPrinter(bus, "Q")
@@ -473,7 +474,7 @@ def test_cups_backend_reports_failures(monkeypatch: pytest.MonkeyPatch) -> None:
     assert missing.value.code == "offline" and "does not exist" in missing.value.message
     printer.print_pdf(make_pdf(1))
     assert events.types() == ["fault_raised", "fault_cleared", "printed"]
-    monkeypatch.setattr(drivers.shutil, "which", lambda name: None)
+    monkeypatch.setattr(printers.shutil, "which", lambda name: None)
     with pytest.raises(DeviceFault) as no_cups:
         printer.print_pdf(make_pdf(1))
     assert no_cups.value.code == "offline"
@@ -491,8 +492,8 @@ def test_cups_status_reads_lpstat(monkeypatch: pytest.MonkeyPatch) -> None:
         seen.append(args)
         return subprocess.CompletedProcess(args, 0, out.encode(), b"")
 
-    monkeypatch.setattr(drivers.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(drivers.subprocess, "run", fake_run)
+    monkeypatch.setattr(printers.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(printers.subprocess, "run", fake_run)
     status = CupsLaserPrinter(EventBus(), "Q").status()
     assert seen == [["/usr/bin/lpstat", "-l", "-p", "Q"]]
     assert (status.state, status.detail) == ("fault", "media-empty")
