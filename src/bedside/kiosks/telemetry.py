@@ -3,7 +3,8 @@ consumables, software version, last error, transaction counters)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -33,9 +34,19 @@ class TelemetryIn(BaseModel):
     transactions: dict[str, int] = Field(default_factory=dict, max_length=30)
 
 
+# Called with (session, kiosk, the previous report's counters or None, report, now) before the
+# report commits: fleet operations adds up the day's transactions here without this module
+# knowing it (wiring registers the hook).
+Hook = Callable[[Session, Kiosk, Mapping[str, int] | None, "TelemetryIn", datetime], None]
+HOOKS: list[Hook] = []
+
+
 def record(session: Session, kiosk: Kiosk, report: TelemetryIn) -> KioskStatus:
     now = utcnow()
     status = session.scalar(select(KioskStatus).where(KioskStatus.kiosk_id == kiosk.id))
+    previous = dict(status.transactions) if status is not None else None
+    for hook in HOOKS:
+        hook(session, kiosk, previous, report, now)
     if status is None:
         status = KioskStatus(kiosk_id=kiosk.id)
         session.add(status)

@@ -53,6 +53,10 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/console/refunds", N_("Refunds"), frozenset({Role.CASHIER})),
     NavItem("/console/records", N_("Record copies"), frozenset({Role.RECORDS_OFFICE, Role.ADMIN})),
     NavItem("/console/kiosks", N_("Kiosks"), frozenset({Role.ADMIN, Role.OPS_ENGINEER})),
+    NavItem("/console/fleet", N_("Kiosk fleet"), frozenset({Role.OPS_ENGINEER})),
+    NavItem("/console/fleet/alerts", N_("Fleet alerts"), frozenset({Role.OPS_ENGINEER})),
+    NavItem("/console/fleet/tickets", N_("Repair tickets"), frozenset({Role.OPS_ENGINEER})),
+    NavItem("/console/fleet/on-call", N_("On call"), frozenset({Role.OPS_ENGINEER})),
     NavItem("/console/staff", N_("Staff"), frozenset({Role.ADMIN})),
     NavItem(
         "/console/notifications/sent",

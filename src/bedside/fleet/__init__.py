@@ -1,0 +1,1 @@
+"""Kiosk fleet operations: live state, consumables, alerts, repair tickets, spare stand-ins."""
