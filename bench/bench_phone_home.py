@@ -107,10 +107,12 @@ def serve(url: str, cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
     return proc, base
 
 
-def wrk_load(url: str, cookie: str, script: Path, duration: float) -> tuple[float, float]:
+def wrk_load(
+    url: str, cookie: str, script: Path, duration: float, cookie_name: str = "bs_phone"
+) -> tuple[float, float]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
-        + ["-s", str(script), "-H", f"Cookie: bs_phone={cookie}", url],
+        + ["-s", str(script), "-H", f"Cookie: {cookie_name}={cookie}", url],
         capture_output=True,
         text=True,
         timeout=duration + 60,
@@ -126,13 +128,13 @@ def wrk_load(url: str, cookie: str, script: Path, duration: float) -> tuple[floa
     return ok / seconds, p99_us / 1000
 
 
-def thread_load(url: str, cookie: str, duration: float) -> tuple[float, float]:
+def thread_load(url: str, cookie: str, duration: float, cookie_name: str = "bs_phone") -> tuple[float, float]:
     latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
     errors = [0] * CONNECTIONS
     stop_at = time.perf_counter() + duration
 
     def worker(i: int) -> None:
-        with httpx.Client(cookies={"bs_phone": cookie}, timeout=10) as client:
+        with httpx.Client(cookies={cookie_name: cookie}, timeout=10) as client:
             while time.perf_counter() < stop_at:
                 t0 = time.perf_counter()
                 r = client.get(url)
@@ -151,11 +153,14 @@ def thread_load(url: str, cookie: str, duration: float) -> tuple[float, float]:
     return len(every) / (time.perf_counter() - start), 1000 * every[int(0.99 * (len(every) - 1))]
 
 
-def load(url: str, cookie: str, script: Path, duration: float = DURATION) -> tuple[float, float]:
-    """(answers/s, p99 ms) over `duration` seconds with CONNECTIONS connections."""
+def load(
+    url: str, cookie: str, script: Path, duration: float = DURATION, *, cookie_name: str = "bs_phone"
+) -> tuple[float, float]:
+    """(answers/s, p99 ms) over `duration` seconds with CONNECTIONS connections, signed in by
+    the session cookie `cookie_name` (the phone's unless told)."""
     if shutil.which("wrk"):
-        return wrk_load(url, cookie, script, duration)
-    return thread_load(url, cookie, duration)
+        return wrk_load(url, cookie, script, duration, cookie_name)
+    return thread_load(url, cookie, duration, cookie_name)
 
 
 def run_backend(label: str, url: str, tmp: Path, script: Path) -> None:

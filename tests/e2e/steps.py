@@ -84,3 +84,15 @@ def draw_signature(page: Page, width: int = 300, height: int = 100) -> None:
     for x in range(40, width, 20):
         page.mouse.move(pad["x"] + x, pad["y"] + height * 0.6 + (x % 40))
     page.mouse.up()
+
+
+def assign_bed(center: Page, bed_id: int) -> None:
+    """The admission center gives the first waiting patient this bed, from the bed search opened
+    for that patient (htmx) on the bed board."""
+    center.goto("/console/beds")
+    row = center.locator("[data-testid=bed-queue] tbody tr").first
+    row.locator("[data-testid^=pick-bed-]").click()
+    picker = center.locator("[data-testid=bed-picker]")
+    expect(picker.locator(f"[data-bed-result='{bed_id}']")).to_be_visible()
+    picker.locator(f"[data-testid=assign-bed-{bed_id}]").click()
+    expect(center.locator("[role=status]")).to_contain_text("床位已分配")

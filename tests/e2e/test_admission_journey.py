@@ -19,6 +19,7 @@ from tests import factories
 from tests.e2e.conftest import KIOSK, PHONE, shot
 from tests.e2e.steps import (
     answer_health_questions,
+    assign_bed,
     console,
     fill_admission_details,
     kiosk_sign_in,
@@ -71,11 +72,7 @@ def test_whole_admission_in_one_phone_session_and_one_kiosk_visit(session, sms, 
 
     # 3. The admission prep center assigns a bed from the queue.
     center = console(new_page, "center.wu")
-    center.goto("/console/beds")
-    row = center.locator("[data-testid=bed-queue] tbody tr").first
-    row.locator("select[name=bed_id]").select_option(str(bed.id))
-    row.locator("button:has-text('分配')").click()
-    expect(center.locator("[role=status]")).to_contain_text("床位已分配")
+    assign_bed(center, bed.id)
     expect(center.locator(f"[data-bed='{bed.id}']")).to_have_attribute("data-state", "reserved")
     shot(center, "console-bed-board")
 

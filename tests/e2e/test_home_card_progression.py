@@ -21,6 +21,7 @@ from tests import factories
 from tests.e2e.conftest import KIOSK, PHONE, shot
 from tests.e2e.steps import (
     answer_health_questions,
+    assign_bed,
     console,
     draw_signature,
     fill_admission_details,
@@ -92,11 +93,7 @@ def test_home_card_from_request_a_bed_to_rate_your_stay(session, sms, new_page):
     card("wait_for_bed")
 
     center = console(new_page, "center.card")
-    center.goto("/console/beds")
-    row = center.locator("[data-testid=bed-queue] tbody tr").first
-    row.locator("select[name=bed_id]").select_option(str(world.beds[0].id))
-    row.locator("button:has-text('分配')").click()
-    expect(center.locator("[role=status]")).to_contain_text("床位已分配")
+    assign_bed(center, world.beds[0].id)
     card("complete_admission")
 
     phone.locator("[data-testid=next-step-action]").click()

@@ -38,28 +38,23 @@ class Summary:
 
 
 def summary(session: Session, notice_id: int) -> Summary:
-    cats = dict(
-        session.execute(
-            select(ChargeLine.category, func.sum(ChargeLine.amount_fen))
-            .where(ChargeLine.notice_id == notice_id)
-            .group_by(ChargeLine.category)
-        ).all()
-    )
-    days = dict(
-        session.execute(
-            select(ChargeLine.service_date, func.sum(ChargeLine.amount_fen))
-            .where(ChargeLine.notice_id == notice_id)
-            .group_by(ChargeLine.service_date)
-            .order_by(ChargeLine.service_date)
-        ).all()
-    )
-    count = session.scalar(
-        select(func.count()).select_from(ChargeLine).where(ChargeLine.notice_id == notice_id)
-    )
-    by_category = {k: int(v) for k, v in cats.items() if v}
+    """Totals by category and by day in one grouped statement, however many lines the stay has."""
+    rows = session.execute(
+        select(ChargeLine.category, ChargeLine.service_date, func.sum(ChargeLine.amount_fen), func.count())
+        .where(ChargeLine.notice_id == notice_id)
+        .group_by(ChargeLine.category, ChargeLine.service_date)
+    ).all()
+    cats: dict[str, int] = {}
+    days: dict[date, int] = {}
+    count = 0
+    for category, day, fen, n in rows:
+        cats[category] = cats.get(category, 0) + int(fen or 0)
+        days[day] = days.get(day, 0) + int(fen or 0)
+        count += int(n)
+    by_category = {k: v for k, v in cats.items() if v}
     return Summary(
         total_fen=sum(by_category.values()),
         by_category=by_category,
-        by_day={k: int(v) for k, v in days.items()},
-        count=int(count or 0),
+        by_day=dict(sorted(days.items())),
+        count=count,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bedside.core.db import Base, utcnow
@@ -74,7 +74,12 @@ class Room(Base):
 
 class Bed(Base):
     __tablename__ = "beds"
-    __table_args__ = (UniqueConstraint("room_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("room_id", "code"),
+        # The bed board counts beds by ward and state, and polls the beds changed lately.
+        Index("ix_beds_ward_id_state", "ward_id", "state"),
+        Index("ix_beds_state_changed_at", "state_changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)

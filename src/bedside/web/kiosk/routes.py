@@ -88,17 +88,22 @@ def login(
 def patient_home(request: Request, session: DbSession, me: KioskPatient) -> Response:
     locale = locale_of(request)
     notices = admissions_service.for_patients(session, {me.patient.id})
+    # Read once and handed to the next-step engine, which would otherwise read them again.
+    departments = {d.id: d for d in hospital_service.list_departments(session)}
     kind, source = kiosks_service.login_method(session, me.auth)
     enrolled = face.enrolment_for(session, me.patient.id) is not None
+    step = journeys_service.for_patient(
+        session, me.patient.id, locale, notices=notices, departments=departments
+    )
     return render(
         request,
         "kiosk/patient.html",
         {
             "kiosk": me.kiosk,
             "patient": me.patient,
-            "step": journeys_service.for_patient(session, me.patient.id, locale),
+            "step": step,
             "notices": notices,
-            "departments": {d.id: d for d in hospital_service.list_departments(session)},
+            "departments": departments,
             "idle_seconds": get_settings().kiosk_idle_seconds,
             "face_enrolled": enrolled,
             "face_offer": not enrolled and face.available(me.kiosk) and face.may_enrol(kind, source),
