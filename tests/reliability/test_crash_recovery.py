@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from bedside.accounts import service as accounts_service
 from bedside.accounts.sms import LogSmsGateway
 from bedside.admissions import service as admissions_service
+from bedside.admissions.models import AdmissionNotice
 from bedside.admissions.schemas import NoticeIn
 from bedside.charges import service as charges
 from bedside.charges.models import ChargeLine
@@ -42,7 +43,7 @@ from bedside.payments import refunds as payment_refunds
 from bedside.payments import service as payments
 from bedside.payments.models import ChannelNotification, PaymentOrder, PaymentTransition, Refund
 from bedside.payments.sandbox import server as sandbox
-from bedside.payments.sandbox.models import SandboxInsuranceAccount, SandboxTrade
+from bedside.payments.sandbox.models import SandboxTrade
 from bedside.payments.states import PaymentState, RefundState
 from bedside.staff import service as staff_service
 from bedside.web.deps import PHONE_COOKIE
@@ -449,10 +450,11 @@ def _post_settle(url: str, token: str, notice_id: int, key: str) -> httpx.Respon
         )
 
 
-def _insurance_person() -> tuple[int, int]:
+def _insurance_person(platform, ip: Inpatient) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """The person's books on the insurance platform peer (personal account, fund paid)."""
     with TEST_SIDE.session() as s:
-        person = s.scalar(select(SandboxInsuranceAccount))
-        return person.balance_fen, person.year_fund_paid_fen
+        psn_no = s.get(AdmissionNotice, ip.notice_id).insurance_no
+    return platform.person(psn_no)
 
 
 def _settlement_state(notice_id: int) -> tuple[str, int, int, int]:
@@ -473,10 +475,10 @@ def _settlement_state(notice_id: int) -> tuple[str, int, int, int]:
         )
 
 
-def test_settlement_killed_mid_way_is_all_or_nothing_and_settles_once(server, session, sms):
+def test_settlement_killed_mid_way_is_all_or_nothing_and_settles_once(server, session, sms, platform):
     ip = _ready_to_settle(session)
     token = _phone_cookie(sms, ip)
-    before = _insurance_person()
+    before = _insurance_person(platform, ip)
     after = (before[0] - 299000, before[1] + 901000)
 
     # Killed inside the settlement's transaction: nothing of it may remain.
@@ -485,7 +487,9 @@ def test_settlement_killed_mid_way_is_all_or_nothing_and_settles_once(server, se
         _post_settle(server.url, token, ip.notice_id, SETTLE_KEY)
     assert server.wait_dead() == KILLED, server.log()
     assert _settlement_state(ip.notice_id) == ("ready_to_settle", 0, 0, 0)
-    assert _insurance_person() == before
+    # The platform is another system: its 2304 answered before Bedside died, so it holds the
+    # settlement, under Bedside's key (medins_setl_id) — the retry below adopts it, never a second.
+    assert _insurance_person(platform, ip) == after
     assert_books_balance()
 
     # The patient tries again with the same key and the server dies after the commit, before
@@ -495,7 +499,7 @@ def test_settlement_killed_mid_way_is_all_or_nothing_and_settles_once(server, se
         _post_settle(server.url, token, ip.notice_id, SETTLE_KEY)
     assert server.wait_dead() == KILLED, server.log()
     assert _settlement_state(ip.notice_id) == ("settled", 1, 1, 750000)
-    assert _insurance_person() == after
+    assert _insurance_person(platform, ip) == after
     assert_books_balance()
 
     server.start()
@@ -511,7 +515,7 @@ def test_settlement_killed_mid_way_is_all_or_nothing_and_settles_once(server, se
     server.stop()
 
     assert _settlement_state(ip.notice_id) == ("settled", 1, 1, 750000)
-    assert _insurance_person() == after
+    assert _insurance_person(platform, ip) == after
     with TEST_SIDE.session() as s:
         row = s.scalar(select(Settlement))
         assert (row.request_key, row.refund_fen) == (SETTLE_KEY, 750000)

@@ -25,7 +25,7 @@ from bedside.insurance.platform import (
     yuan_to_fen,
 )
 from bedside.insurance.schemes import scheme_from_dict
-from bedside.insurance.simulator import InMemoryStore, PlatformSimulator
+from bedside.simulators.insurance_books import InMemoryStore, PlatformSimulator
 
 
 def _scheme(code: str, deductible: int, rate: int, cap: int, account: bool):

@@ -96,6 +96,10 @@ ERROR_CODES: Final[dict[str, str]] = {
     # Only real adapters raise this (timeout, no sign-in, 5xx): the outcome is unknown, so the
     # caller retries with the same request id, or queries, and never starts a new settlement.
     "unavailable": "the platform could not be reached or did not answer",
+    # A real adapter's infcode other than 0: the platform's err_msg is free text, so it is
+    # carried in the message and the caller treats the refusal as one kind.
+    "refused": "the platform answered with an error (infcode not 0)",
+    "bad_answer": "the platform's answer was malformed or did not add up",
 }
 
 

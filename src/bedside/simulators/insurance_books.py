@@ -1,6 +1,6 @@
-"""A built-in insurance platform for demos, tests and staff training: it plays the inpatient
-transactions of `platform.Platform` with the split of `mechanics` and keeps its state in a
-`Store` (in memory by default; the application backs it with database tables).
+"""The insurance platform's own books, for the bundled peer (`insurance_platform` serves
+them over HTTP): the inpatient transactions of `platform.Platform` with the split of
+`mechanics`, state in a `Store` (in memory by default). It never touches Bedside's tables.
 
 Rules it enforces, as a real platform would:
 - one unsettled admission per person; registering the same inpatient number again returns
@@ -106,6 +106,10 @@ class Store(Protocol):
 
     def put_visit(self, visit: Visit) -> None: ...
 
+    def visit_by_ipt(self, psn_no: str, ipt_no: str) -> Visit | None:
+        """The person's visit registered under this inpatient number, settled or not."""
+        ...
+
     def details(self, mdtrt_id: str) -> list[FeeDetail]:
         """The visit's fee details on file, in upload order."""
         ...
@@ -119,6 +123,10 @@ class Store(Protocol):
         ...
 
     def put_settlement(self, record: SettlementRecord) -> None: ...
+
+    def forget_request(self, request_id: str) -> None:
+        """Frees a request id (a 2601 revocation: the settlement is as if never requested)."""
+        ...
 
 
 class InMemoryStore(Store):
@@ -151,6 +159,9 @@ class InMemoryStore(Store):
     def put_visit(self, visit: Visit) -> None:
         self._visits[visit.mdtrt_id] = visit
 
+    def visit_by_ipt(self, psn_no: str, ipt_no: str) -> Visit | None:
+        return next((v for v in self._visits.values() if (v.psn_no, v.ipt_no) == (psn_no, ipt_no)), None)
+
     def details(self, mdtrt_id: str) -> list[FeeDetail]:
         return list(self._details.get(mdtrt_id, {}).values())
 
@@ -168,6 +179,9 @@ class InMemoryStore(Store):
     def settlement_by_request(self, request_id: str) -> SettlementRecord | None:
         setl_id = self._requests.get(request_id)
         return self._settlements.get(setl_id) if setl_id is not None else None
+
+    def forget_request(self, request_id: str) -> None:
+        self._requests.pop(request_id, None)
 
     def put_settlement(self, record: SettlementRecord) -> None:
         self._settlements[record.setl_id] = record
@@ -222,6 +236,10 @@ class PlatformSimulator(Platform):
     def register_admission(self, request: AdmissionRegistration) -> AdmissionRegistered:
         with self._lock:
             self._person(request.psn_no)
+            # A retried 2401 finds its visit even once settled (the hospital lost its answer).
+            same = self.store.visit_by_ipt(request.psn_no, request.ipt_no)
+            if same is not None:
+                return AdmissionRegistered(same.mdtrt_id, same.psn_no, same.ipt_no)
             open_visit = self.store.open_visit(request.psn_no)
             if open_visit is not None:
                 if open_visit.ipt_no == request.ipt_no:
