@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,56 +16,25 @@ from bedside.admissions import service as notices
 from bedside.charges import service as charges_service
 from bedside.core.auth import keyed_digest
 from bedside.core.clock import local_today
-from bedside.core.errors import NotFound
+from bedside.core.errors import Conflict, NotFound
 from bedside.core.i18n import N_
-from bedside.deposits import service as deposits_service
 from bedside.discharge.models import DischargeDocument, Settlement
 from bedside.documents import certificates, signing
 from bedside.documents import discharge as pdfs
+from bedside.einvoice import content as einvoice_content
+from bedside.einvoice import service as einvoice_service
+from bedside.einvoice.port import Bill
 from bedside.hospital import service as hospital_service
 from bedside.patients import service as patients_service
-from bedside.payments.models import PaymentOrder
 from bedside.settings import get_settings
 
 KINDS = ("e_invoice", "fee_list", "settlement_list")
-# The receipt groups of an inpatient medical e-invoice, by charge category.
-GROUPS = {
-    "western_drug": "西药费",
-    "chinese_patent_drug": "中成药费",
-    "herbal": "中药饮片",
-    "exam": "检查费",
-    "lab": "化验费",
-    "treatment": "治疗费",
-    "surgery": "手术费",
-    "bed": "床位费",
-    "nursing": "护理费",
-    "material": "卫生材料费",
-    "other": "其他",
-}
-INSURANCE_NAMES = {
-    "self_pay": "自费",
-    "employee": "职工医保",
-    "resident": "居民医保",
-    "out_of_region": "异地医保",
-    "commercial": "商业保险",
-}
-# 票据代码: region (43, Hunan), category (04, medical), type (01, inpatient), year.
-INVOICE_CODE_HEAD = "430401"
+GROUPS = pdfs.CATEGORY_GROUPS
+INSURANCE_NAMES = pdfs.INSURANCE_NAMES
 
 
 def _check_code(number: str) -> str:
     return keyed_digest(get_settings().secret_key, f"invoice:{number}")[:6].upper()
-
-
-def _paid_by_purpose(session: Session, account_id: int, purpose: str) -> int:
-    total = session.scalar(
-        select(func.coalesce(func.sum(PaymentOrder.amount_fen), 0)).where(
-            PaymentOrder.account_id == account_id,
-            PaymentOrder.purpose == purpose,
-            PaymentOrder.channel_trade_no.is_not(None),
-        )
-    )
-    return int(total or 0)
 
 
 def documents(session: Session, settlement: Settlement) -> dict[str, DischargeDocument]:
@@ -78,7 +47,8 @@ def documents(session: Session, settlement: Settlement) -> dict[str, DischargeDo
     }
     if len(rows) == len(KINDS):
         return rows
-    made = _make(session, settlement, rows)
+    bill = _platform_bill(session, settlement) if "e_invoice" not in rows else None
+    made = _make(session, settlement, rows, bill)
     try:
         session.commit()
     except IntegrityError:  # made at the same moment by another request: read theirs
@@ -87,13 +57,32 @@ def documents(session: Session, settlement: Settlement) -> dict[str, DischargeDo
     return made
 
 
+def _platform_bill(session: Session, st: Settlement) -> Bill | None:
+    """The platform's bill for this settlement: issued by the outbox handler, or now, once, if
+    the patient asks first. None while the platform has not numbered it (or none is issued)."""
+    row = einvoice_service.bill_for_settlement(session, st.id)
+    if row is None or row.state == "pending":
+        row = einvoice_service.ensure_issued(session, st)
+    return einvoice_service.issued_bill(row) if row is not None else None
+
+
+def document(session: Session, settlement: Settlement, kind: str) -> DischargeDocument:
+    """One document; the e-invoice answers 409 while the platform has not issued it yet."""
+    made = documents(session, settlement)
+    if kind not in made:
+        raise Conflict(
+            N_("The e-invoice is being issued by the fiscal e-invoice platform. Please try again shortly."),
+            code="einvoice_pending",
+        )
+    return made[kind]
+
+
 def _make(
-    session: Session, st: Settlement, have: dict[str, DischargeDocument]
+    session: Session, st: Settlement, have: dict[str, DischargeDocument], bill: Bill | None
 ) -> dict[str, DischargeDocument]:
     notice = notices.get(session, st.notice_id)
     patient = patients_service.get(session, notice.patient_id)
     dept = hospital_service.get_department(session, notice.department_id)
-    account = deposits_service.account_for_notice(session, notice.patient_id, notice.id)
     settings = get_settings()
     # Before anything is drawn: without the hospital's certificate nothing is issued at all.
     identity = certificates.hospital_identity(settings)
@@ -102,55 +91,19 @@ def _make(
     summary = charges_service.summary(session, notice.id)
     base = settings.base_url.rstrip("/")
     out = dict(have)
-    year = f"{discharged_on:%y}"
     for kind in KINDS:
         if kind in out:
             continue
         if kind == "e_invoice":
-            seq = (
-                session.scalar(
-                    select(func.count()).select_from(DischargeDocument).where(DischargeDocument.kind == kind)
-                )
-                or 0
-            ) + 1
-            number = f"{INVOICE_CODE_HEAD}{year}{seq:010d}"
+            if bill is None:
+                continue
+            number, check = f"{bill.batch_code}{bill.number}", bill.check_code
         else:
             number = f"{'FL' if kind == 'fee_list' else 'SL'}{st.id:010d}"
-        check = _check_code(number)
+            check = _check_code(number)
         url = f"{base}/verify/{number}"
-        if kind == "e_invoice":
-            pdf = pdfs.invoice_pdf(
-                pdfs.EInvoice(
-                    hospital_name=settings.hospital_name,
-                    invoice_code=number[:8],
-                    invoice_no=number[8:],
-                    check_code=check,
-                    issued_at=st.settled_at,
-                    payer_name=patient.name,
-                    patient_gender="男" if patient.gender == "M" else "女",
-                    inpatient_no=notice.inpatient_no or "",
-                    department=dept.name,
-                    admitted_on=admitted_on,
-                    discharged_on=discharged_on,
-                    items=tuple(
-                        pdfs.InvoiceItem(group=GROUPS.get(c, "其他"), amount_fen=v)
-                        for c, v in sorted(summary.by_category.items())
-                        if v > 0
-                    ),
-                    total_fen=st.total_fen,
-                    deposit_fen=_paid_by_purpose(session, account.id, "deposit")
-                    + _paid_by_purpose(session, account.id, "topup"),
-                    supplementary_fen=_paid_by_purpose(session, account.id, "supplementary_payment"),
-                    refund_fen=st.refund_fen,
-                    insurance_type=INSURANCE_NAMES.get(st.insurance_type or "self_pay", "自费"),
-                    insurance_no=notice.insurance_no or "",
-                    fund_fen=st.fund_fen,
-                    personal_account_fen=st.personal_account_fen,
-                    cash_fen=st.cash_fen,
-                    self_pay_fen=int(st.split.get("class_c_fen", st.total_fen if not st.setl_id else 0)),
-                    verify_url=url,
-                )
-            )
+        if kind == "e_invoice" and bill is not None:
+            pdf = pdfs.invoice_pdf(_invoice(session, st, bill, url))
         elif kind == "fee_list":
             pdf = pdfs.fee_list_pdf(
                 pdfs.FeeList(
@@ -214,6 +167,37 @@ def _make(
         session.flush()
         out[kind] = row
     return out
+
+
+def _invoice(session: Session, st: Settlement, bill: Bill, url: str) -> pdfs.EInvoice:
+    """The e-invoice as the platform numbered it, with the content the platform was sent."""
+    req = einvoice_content.settlement_request(session, st)
+    return pdfs.EInvoice(
+        hospital_name=get_settings().hospital_name,
+        invoice_code=bill.batch_code,
+        invoice_no=bill.number,
+        check_code=bill.check_code,
+        issued_at=bill.issued_at,
+        payer_name=req.payer,
+        patient_gender=req.gender,
+        inpatient_no=req.inpatient_no,
+        department=req.department,
+        admitted_on=req.admitted_on or bill.issued_at.date(),
+        discharged_on=req.discharged_on or bill.issued_at.date(),
+        items=tuple(pdfs.InvoiceItem(group=g.name, amount_fen=g.amount_fen) for g in req.groups),
+        total_fen=req.total_fen,
+        deposit_fen=req.deposit_fen,
+        supplementary_fen=req.supplementary_fen,
+        refund_fen=req.refund_fen,
+        insurance_type=req.insurance_type,
+        insurance_no=req.insurance_no,
+        fund_fen=req.fund_fen,
+        personal_account_fen=req.personal_account_fen,
+        cash_fen=req.cash_fen,
+        self_pay_fen=req.self_pay_fen,
+        verify_url=url,
+        platform_qr=bill.qr_content or url,
+    )
 
 
 def _quantity(milli: int) -> str:

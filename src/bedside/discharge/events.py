@@ -37,3 +37,12 @@ class Settled(Event):
 class Discharged(Event):
     notice_id: int
     patient_id: int
+
+
+@event_type("discharge.settlement_reversed")
+@dataclass(frozen=True)
+class SettlementReversed(Event):
+    notice_id: int
+    patient_id: int
+    settlement_id: int
+    reason: str

@@ -16,7 +16,9 @@ start-up, and most processes never draw a document.
 from __future__ import annotations
 
 from bedside.documents.discharge.model import (
+    CATEGORY_GROUPS,
     INPATIENT_GROUPS,
+    INSURANCE_NAMES,
     EInvoice,
     FeeLine,
     FeeList,
@@ -26,7 +28,9 @@ from bedside.documents.discharge.model import (
 from bedside.documents.discharge.words import amount_in_words
 
 __all__ = [
+    "CATEGORY_GROUPS",
     "INPATIENT_GROUPS",
+    "INSURANCE_NAMES",
     "EInvoice",
     "FeeLine",
     "FeeList",

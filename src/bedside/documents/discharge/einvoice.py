@@ -32,7 +32,8 @@ INVOICE_COLUMNS = 3
 INVOICE_SEAL_MM = 30.0
 INVOICE_QR_MM = 22.0
 INVOICE_TITLE = "医疗收费电子票据"
-INVOICE_NOTE = "本文件由医院自助服务系统生成，票据真伪以财政电子票据查验平台查验结果为准。"
+INVOICE_NOTE = "票据由财政电子票据平台开具，票据真伪以财政电子票据查验平台查验结果为准。"
+INVOICE_VERIFY = "本院电子文书验真（签名与内容）："
 
 
 def render(inv: EInvoice) -> bytes:
@@ -41,7 +42,8 @@ def render(inv: EInvoice) -> bytes:
     pdf.add_page()
     m, w = INVOICE_MARGIN, INVOICE_WIDTH
 
-    qr_code(pdf, inv.verify_url, m, 6.0, INVOICE_QR_MM)
+    # The platform's own QR code: scanning it checks the bill at the fiscal platform.
+    qr_code(pdf, inv.platform_qr or inv.verify_url, m, 6.0, INVOICE_QR_MM)
     put(pdf, m, 6.0 + INVOICE_QR_MM, INVOICE_QR_MM, 3.0, "扫码查验", 6, align=Align.C, color=FORM_COLOR)
 
     put(pdf, m + 50, 9.0, w - 100, 9.0, INVOICE_TITLE, 17, align=Align.C, color=FORM_COLOR)
@@ -70,6 +72,7 @@ def render(inv: EInvoice) -> bytes:
     # Stamped last, over the payee's name, as a real seal is pressed onto the printed form.
     seal_y = payee_y + 2.5 - INVOICE_SEAL_MM / 2
     image(pdf, seal_png(inv.hospital_name), m + 26.0, seal_y, INVOICE_SEAL_MM)
+    put(pdf, m, INVOICE_PAGE_H - m - 7.0, w, 3.5, f"{INVOICE_VERIFY}{inv.verify_url}", 6, color=GREY)
     put(pdf, m, INVOICE_PAGE_H - m - 3.5, w, 3.5, INVOICE_NOTE, 6, color=GREY)
     return bytes(pdf.output())
 

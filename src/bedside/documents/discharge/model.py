@@ -24,6 +24,28 @@ INPATIENT_GROUPS: tuple[str, ...] = (
     "其他",
 )
 
+# The receipt group of an inpatient medical e-invoice, by charge category.
+CATEGORY_GROUPS: dict[str, str] = {
+    "western_drug": "西药费",
+    "chinese_patent_drug": "中成药费",
+    "herbal": "中药饮片",
+    "exam": "检查费",
+    "lab": "化验费",
+    "treatment": "治疗费",
+    "surgery": "手术费",
+    "bed": "床位费",
+    "nursing": "护理费",
+    "material": "卫生材料费",
+    "other": "其他",
+}
+INSURANCE_NAMES: dict[str, str] = {
+    "self_pay": "自费",
+    "employee": "职工医保",
+    "resident": "居民医保",
+    "out_of_region": "异地医保",
+    "commercial": "商业保险",
+}
+
 _INVOICE_CODE = re.compile(r"\d{8}")
 _INVOICE_NO = re.compile(r"\d{10}")
 _CHECK_CODE = re.compile(r"[0-9A-Za-z]{6}")
@@ -66,7 +88,8 @@ class InvoiceItem:
 
 @dataclass(frozen=True)
 class EInvoice:
-    """A medical e-invoice for one inpatient stay, as the fiscal platform issued it.
+    """A medical e-invoice for one inpatient stay, as the fiscal platform issued it: the
+    platform's BillBatchCode (invoice_code), BillNo (invoice_no) and Random (check_code).
 
     The payment split must add up: fund + other funds + personal account + cash = total, and the
     items add up to the total. Items of the same group (two HIS categories that both fall under
@@ -99,6 +122,9 @@ class EInvoice:
     self_pay_fen: int
     verify_url: str
     other_fund_fen: int = 0
+    # What the platform's QR code carries (its check page for this bill); the invoice prints
+    # it as the main QR code, and Bedside's own verify_url beside it.
+    platform_qr: str = ""
 
     def __post_init__(self) -> None:
         if not _INVOICE_CODE.fullmatch(self.invoice_code):

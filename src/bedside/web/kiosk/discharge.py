@@ -16,6 +16,7 @@ from bedside.core.i18n import N_
 from bedside.discharge import documents as documents_service
 from bedside.discharge import service as discharge_service
 from bedside.discharge.models import Settlement
+from bedside.einvoice import service as einvoice_service
 from bedside.settings import get_settings
 from bedside.web import security
 from bedside.web.deps import DbSession, IdPath, KioskPatient
@@ -77,6 +78,7 @@ def settled(request: Request, session: DbSession, me: KioskPatient, notice_id: I
         return RedirectResponse(f"/kiosk/stays/{notice_id}/settle", status_code=303)
     ctx["settlement"] = row
     ctx["documents"] = documents_service.documents(session, row)
+    ctx["bills"] = einvoice_service.bills_for_notice(session, notice_id)
     return render(request, "kiosk/settled.html", ctx)
 
 
@@ -87,5 +89,5 @@ def document(session: DbSession, me: KioskPatient, settlement_id: IdPath, kind: 
     if row is None or kind not in documents_service.KINDS:
         raise NotFound(N_("No document has this number."), code="document_not_found")
     admissions_service.get_for_patients(session, row.notice_id, {me.patient.id})
-    doc = documents_service.documents(session, row)[kind]
+    doc = documents_service.document(session, row, kind)
     return Response(doc.pdf, media_type="application/pdf")

@@ -63,7 +63,7 @@ def _settlement_owned(session: Session, patient_id: int, m: re.Match[str]) -> Se
 
 def _settlement(session: Session, patient_id: int, m: re.Match[str], locale: str) -> tuple[bytes, str]:
     row = _settlement_owned(session, patient_id, m)
-    return documents_service.documents(session, row)[m[2]].pdf, "application/pdf"
+    return documents_service.document(session, row, m[2]).pdf, "application/pdf"
 
 
 def _wristband_owned(session: Session, patient_id: int, m: re.Match[str]) -> AdmissionNotice:
