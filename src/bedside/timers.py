@@ -33,6 +33,14 @@ def run_once(factory: sessionmaker[Session]) -> None:
 
     with factory() as session:
         records.expire_unpaid(session)
+    from bedside.integrations import writeback
+
+    writeback.send_due(factory)
+    from bedside.fleet import alerts as fleet_alerts
+
+    if fleet_alerts.due():
+        with factory() as session:
+            fleet_alerts.evaluate(session)
 
 
 def daily(factory: sessionmaker[Session], last: date | None) -> date:

@@ -17,6 +17,7 @@ from bedside.admissions import service as admissions_service
 from bedside.admissions.models import AdmissionNotice
 from bedside.admissions.schemas import NoticeIn
 from bedside.core.audit import SYSTEM
+from bedside.fleet.models import FleetAlert
 from bedside.integrations import service as integrations
 from bedside.kiosks import service as kiosks_service
 from bedside.payments.models import PaymentOrder
@@ -60,10 +61,11 @@ class ApiWorld:
     cancellable_notice_ids: list[int]
     all_notice_ids: list[int]
     paid_trades: dict[str, str] = field(default_factory=dict)  # channel -> out_trade_no
+    fleet_alert_ids: list[int] = field(default_factory=list)  # open alerts of the kiosk K-ST
 
     def auth(self, path: str) -> dict[str, Any]:
         """Headers and cookies for the surface `path` belongs to."""
-        if path.startswith("/api/v1/admission-notices"):
+        if path.startswith(("/api/v1/admission-notices", "/api/v1/fleet")):
             return {"headers": {"X-CSRF-Token": self.staff.csrf}, "cookies": self.staff.cookies}
         if path.startswith("/api/v1/me"):
             return {"headers": {"X-CSRF-Token": self.phone.csrf}, "cookies": self.phone.cookies}
@@ -112,7 +114,14 @@ def build(app: FastAPI) -> ApiWorld:
         world = adm.world
         pay(adm, "alipay", "PRECREATE", 20000, "schemathesis-alipay-1")
         factories.staff(
-            session, "root", "admin", "doctor", "nurse", "admission_center", department_id=world.department.id
+            session,
+            "root",
+            "admin",
+            "doctor",
+            "nurse",
+            "admission_center",
+            "ops_engineer",
+            department_id=world.department.id,
         )
         doctor = staff_service.actor_for(factories.staff(session, "dr.pool", "doctor"))
         fresh = _patients(session, EXTRA_PATIENTS, 1950)
@@ -131,11 +140,28 @@ def build(app: FastAPI) -> ApiWorld:
             ).id
             for p in to_cancel
         ]
-        _, kiosk_key = kiosks_service.register(
+        kiosk, kiosk_key = kiosks_service.register(
             session, SYSTEM, code="K-ST", name="n", location="l", model="m", serial="s", modules=[]
         )
+        alerts = [
+            FleetAlert(
+                kiosk_id=kiosk.id,
+                rule="module_fault",
+                subject=f"m{i}",
+                severity="critical",
+                state="open",
+                open_key=f"{kiosk.id}:module_fault:m{i}",
+                detail={},
+            )
+            for i in range(EXTRA_PATIENTS)
+        ]
+        session.add_all(alerts)
+        session.flush()
         _, his_key = integrations.register(
-            session, SYSTEM, "HIS-schemathesis", ["admission_notices", "charges", "reports"]
+            session,
+            SYSTEM,
+            "HIS-schemathesis",
+            ["admission_notices", "charges", "reports", "patients", "orders"],
         )
         session.expire_all()  # the stay was admitted, and paid, in sessions of their own
         notice = session.get(AdmissionNotice, adm.notice.id)
@@ -165,6 +191,7 @@ def build(app: FastAPI) -> ApiWorld:
             cancellable_notice_ids=cancellable,
             all_notice_ids=[adm.notice.id, *cancellable],
             paid_trades={o.channel: o.out_trade_no for o in orders if o.state == "paid"},
+            fleet_alert_ids=[a.id for a in alerts],
         )
     gateway = LogSmsGateway(demo=False)
     set_gateway(gateway)

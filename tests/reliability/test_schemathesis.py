@@ -58,8 +58,13 @@ def _clean_database() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[apiworld.ApiWorld]:
+    # The HIS's system-of-record feeds refuse everything unless the hospital turned them on.
+    os.environ["BEDSIDE_HIS_RECORD"] = "patients,stays,orders"
+    get_settings.cache_clear()
     _WORLD.append(apiworld.build(APP))
     yield _WORLD[0]
+    os.environ.pop("BEDSIDE_HIS_RECORD", None)
+    get_settings.cache_clear()
     _WORLD.clear()
     _empty_all_tables()
     registry.reset()  # the sandbox channels' keys were in the emptied tables

@@ -401,7 +401,8 @@ def admit(session: Session, actor: Actor, notice_id: int) -> AdmissionNotice:
             raise Conflict(N_("No bed is assigned yet."), code="no_bed")
         notices.transition(session, actor, notice, "admit")
         hospital_service.move_bed(session, notice.bed_id, "occupy", actor)
-        notice.inpatient_no = _next_inpatient_no(session)
+        # The HIS's own number when it sent one with the notice (it is the record of stays).
+        notice.inpatient_no = notice.inpatient_no or _next_inpatient_no(session)
         notice.admitted_at = utcnow()
         # The inpatient number becomes a sign-in credential (kiosk: number + last 6 of the ID).
         patients_service.add_credential(

@@ -20,7 +20,7 @@ from bedside.core.audit import Actor
 from bedside.core.errors import InvalidInput, NotFound
 from bedside.core.i18n import N_
 from bedside.hospital.models import Department
-from bedside.integrations import service
+from bedside.integrations import record, service
 from bedside.patients import service as patients_service
 from bedside.reports import exams as exams_service
 from bedside.reports import service as reports_service
@@ -59,6 +59,13 @@ class HisNoticeIn(BaseModel):
     expected_date: date
     order_package: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=1000)
+    # Demographics: a patient Bedside has not seen is created from them where the HIS is the
+    # record of patients (BEDSIDE_HIS_RECORD=patients); a known one must match them.
+    name: str | None = Field(default=None, min_length=1, max_length=50)
+    birth_date: date | None = None
+    phone: str | None = Field(default=None, max_length=20)
+    # The HIS's own inpatient number, kept where it is the record of stays.
+    inpatient_no: str | None = Field(default=None, pattern=r"^[A-Z0-9]{4,20}$")
 
 
 @router.post("/admission-notices", status_code=201)
@@ -67,12 +74,26 @@ def notice(body: HisNoticeIn, session: DbSession, me: NoticeClient) -> NoticeOut
     if done is not None:  # the HIS retried: answer with the first notice
         return NoticeOut.model_validate(done)
     rid = patients_service.check_resident_id(body.resident_id)
-    patient = patients_service.by_resident_id(session, rid)
-    if patient is None:
-        raise NotFound(N_("Patient not found."), code="patient_not_found")
     dept = session.scalar(select(Department).where(Department.code == body.department_code))
     if dept is None:
         raise InvalidInput(N_("Unknown department."), code="unknown_department", field="department_code")
+    inpatient_no = body.inpatient_no if record.is_record("stays") else None
+    if inpatient_no:
+        record.check_inpatient_no_free(session, inpatient_no)
+    patient = patients_service.by_resident_id(session, rid)
+    if body.name is not None and (patient is not None or record.is_record("patients")):
+        # Checks a known patient against the demographics, or creates the unknown one.
+        patient, _ = patients_service.match_or_register(
+            session,
+            me,
+            name=body.name,
+            resident_id=rid,
+            birth_date=body.birth_date,
+            phone=body.phone,
+            commit=False,
+        )
+    if patient is None:
+        raise NotFound(N_("Patient not found."), code="patient_not_found")
     created = admissions_service.issue(
         session,
         me,
@@ -88,6 +109,7 @@ def notice(body: HisNoticeIn, session: DbSession, me: NoticeClient) -> NoticeOut
         ),
     )
     created.his_ref = body.his_ref
+    created.inpatient_no = inpatient_no  # else Bedside numbers the stay at admission
     session.commit()
     return NoticeOut.model_validate(created)
 

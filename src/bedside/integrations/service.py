@@ -17,7 +17,7 @@ from bedside.integrations.models import IntegrationClient
 from bedside.settings import get_settings
 
 KEY_PREFIX = "bi_"
-SCOPES = ("admission_notices", "charges", "reports")
+SCOPES = ("admission_notices", "charges", "reports", "patients", "orders")
 
 
 class BadClientKey(DomainError):

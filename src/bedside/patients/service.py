@@ -190,3 +190,55 @@ def age(patient: Patient, on: date) -> int:
     if (on.month, on.day) < (patient.birth_date.month, patient.birth_date.day):
         years -= 1
     return years
+
+
+def match_or_register(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    resident_id: str,
+    birth_date: date | None = None,
+    phone: str | None = None,
+    commit: bool = True,
+) -> tuple[Patient, bool]:
+    """The patient a record system (the HIS) names by resident ID: the one Bedside holds, or a
+    new one from the given demographics. A name or birth date that disagrees with the ID or
+    with the record held is refused rather than guessed at. Returns (patient, created)."""
+    rid = parse(check_resident_id(resident_id))
+    clean = check_name(name)
+    if birth_date is not None and birth_date != rid.birth_date:
+        raise InvalidInput(
+            N_("The birth date does not match the resident ID number."),
+            code="birth_date_mismatch",
+            field="birth_date",
+        )
+    found = by_resident_id(session, rid.value)
+    if found is None:
+        return register(session, actor, name=clean, resident_id=rid.value, phone=phone, commit=commit), True
+    if found.name != clean or found.birth_date != rid.birth_date:
+        raise Conflict(
+            N_("The name or birth date does not match the patient registered with this resident ID."),
+            code="patient_mismatch",
+            field="name",
+        )
+    return found, False
+
+
+def update_from_record(
+    session: Session, actor: Actor, patient: Patient, *, name: str, phone: str | None
+) -> list[str]:
+    """The record system corrects a name or phone; returns the fields changed (audited)."""
+    changed: list[str] = []
+    clean = check_name(name)
+    if clean != patient.name:
+        patient.name, changed = clean, [*changed, "name"]
+    if phone is not None:
+        new_phone = check_phone(phone) if phone else None
+        if new_phone != patient.phone:
+            patient.phone, changed = new_phone, [*changed, "phone"]
+    if changed:
+        audit.record(
+            session, actor, "patient.update", "patient", patient.id, patient_id=patient.id, fields=changed
+        )
+    return changed

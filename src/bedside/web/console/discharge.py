@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from starlette.responses import Response
@@ -21,7 +21,9 @@ from bedside.core.i18n import N_
 from bedside.discharge import service as discharge_service
 from bedside.discharge.models import Discharge
 from bedside.hospital import service as hospital_service
+from bedside.integrations import record as his_record
 from bedside.patients import service as patients_service
+from bedside.patients.models import Patient
 from bedside.staff.roles import Role
 from bedside.web import security
 from bedside.web.console.routes import _chrome, page
@@ -29,31 +31,37 @@ from bedside.web.deps import DbSession, IdPath, StaffContext, staff_with
 from bedside.web.forms import form_error
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
+PageQuery = Annotated[int, Query(alias="page", ge=1, le=10_000)]
 StayStaff = Annotated[
     StaffContext,
     staff_with(Role.DOCTOR, Role.NURSE, Role.INSURANCE_OFFICER, Role.CASHIER, Role.ADMISSION_CENTER),
 ]
 
 
+STAYS_PAGE = 50
+
+
 @router.get("/stays")
-def stays(request: Request, session: DbSession, me: StayStaff) -> Response:
+def stays(request: Request, session: DbSession, me: StayStaff, page_no: PageQuery = 1) -> Response:
+    """Admitted stays, a page at a time, each with its patient and discharge in the same read."""
     q = request.query_params.get("state", "")
     stmt = (
-        select(AdmissionNotice, Discharge)
+        select(AdmissionNotice, Discharge, Patient)
+        .join(Patient, Patient.id == AdmissionNotice.patient_id)
         .outerjoin(Discharge, Discharge.notice_id == AdmissionNotice.id)
         .where(AdmissionNotice.state == "admitted")
-        .order_by(AdmissionNotice.admitted_at.desc())
-        .limit(300)
+        .order_by(AdmissionNotice.admitted_at.desc(), AdmissionNotice.id.desc())
+        .limit(STAYS_PAGE + 1)  # one more than a page tells whether there is a next one
+        .offset((page_no - 1) * STAYS_PAGE)
     )
     if q == "none":
         stmt = stmt.where(Discharge.id.is_(None))
     elif q:
         stmt = stmt.where(Discharge.state == q)
-    rows = [
-        {"notice": n, "discharge": d, "patient": patients_service.get(session, n.patient_id)}
-        for n, d in session.execute(stmt).all()
-    ]
-    return page(request, me, "console/stays.html", {"rows": rows, "state": q})
+    found = session.execute(stmt).all()
+    rows = [{"notice": n, "discharge": d, "patient": p} for n, d, p in found[:STAYS_PAGE]]
+    ctx = {"rows": rows, "state": q, "page_no": page_no, "has_next": len(found) > STAYS_PAGE}
+    return page(request, me, "console/stays.html", ctx)
 
 
 def _stay_ctx(session: DbSession, me: StaffContext, notice_id: int) -> dict[str, Any]:
@@ -70,6 +78,9 @@ def _stay_ctx(session: DbSession, me: StaffContext, notice_id: int) -> dict[str,
         if d and d.state == "ward_cleared"
         else [],
         "today": local_today().isoformat(),  # the hospital's calendar, as the service checks it
+        # Where the HIS is the record of orders, clearance shows its report, not checkboxes.
+        "his_guards": his_record.is_record("orders"),
+        "his_status": his_record.stay_status(session, notice_id),
     }
     if d and d.state == "ready_to_settle":
         ctx["pre"] = discharge_service.pre_settle(session, notice_id)
@@ -93,6 +104,7 @@ def act(
     has_medication: Annotated[str, Form()] = "",
     no_pending_orders: Annotated[str, Form()] = "",
     charges_posted: Annotated[str, Form()] = "",
+    override_reason: Annotated[str, Form(max_length=300)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
     window_reason: Annotated[str, Form(max_length=60)] = "",
 ) -> Response:
@@ -119,6 +131,7 @@ def act(
                 notice_id,
                 no_pending_orders=no_pending_orders == "1",
                 charges_posted=charges_posted == "1",
+                override_reason=override_reason or None,
             )
         elif action in ("approve", "return_to_ward"):
             discharge_service.review(session, me.actor, notice_id, action, note, window_reason or None)

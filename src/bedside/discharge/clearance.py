@@ -1,0 +1,73 @@
+"""The ward-clearance guards: pending orders and charges posted, from the HIS's orders-status
+report where the HIS is the record of orders (BEDSIDE_HIS_RECORD includes "orders"), else the
+nurse's own checks; and the recorded medication handover. A nurse may clear failing HIS guards
+by giving a reason; the caller audits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bedside.core.errors import Conflict, InvalidInput
+from bedside.core.i18n import N_
+from bedside.discharge.models import Discharge
+from bedside.integrations.models import HisStayStatus
+from bedside.settings import get_settings
+
+MIN_REASON = 4
+
+
+def his_guards() -> bool:
+    return "orders" in get_settings().his_record_set
+
+
+def his_status(session: Session, notice_id: int) -> HisStayStatus | None:
+    return session.scalar(select(HisStayStatus).where(HisStayStatus.notice_id == notice_id))
+
+
+@dataclass(frozen=True)
+class Passed:
+    overridden: tuple[str, ...]  # failing HIS guards the nurse cleared with a reason
+    reason: str | None
+
+
+def check(
+    session: Session,
+    d: Discharge,
+    *,
+    no_pending_orders: bool,
+    charges_posted: bool,
+    override_reason: str | None,
+) -> Passed:
+    """Raises ward_clearance_blocked naming what is missing, or says what was overridden."""
+    from_his = his_guards()
+    if from_his:  # the nurse's ticks count for nothing: the HIS knows the orders
+        status = his_status(session, d.notice_id)
+        no_pending_orders = status is not None and status.pending_orders == 0
+        charges_posted = status is not None and status.charges_closed
+    missing = [
+        name
+        for name, ok in (("pending_orders", no_pending_orders), ("charges_not_posted", charges_posted))
+        if not ok
+    ]
+    reason = (override_reason or "").strip()
+    overridden: list[str] = []
+    if from_his and missing and reason:
+        if len(reason) < MIN_REASON:
+            raise InvalidInput(
+                N_("Give a reason for clearing the ward despite the HIS."),
+                code="override_reason_required",
+                field="override_reason",
+            )
+        overridden, missing = missing, []
+    if d.has_medication and not d.medication_handed_over:
+        missing.append("medication_not_handed_over")
+    if missing:
+        raise Conflict(
+            N_("The ward cannot clear the patient yet."),
+            code="ward_clearance_blocked",
+            params={"missing": missing},
+        )
+    return Passed(tuple(overridden), reason[:300] if overridden else None)
