@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bedside.accounts import wechat
 from bedside.accounts.models import Account
+from bedside.accounts.wechat_models import WechatBinding
 from bedside.core.audit import AuditEvent
 from bedside.notifications import service as notifications
 from bedside.notifications.models import NotificationDelivery, NotificationPreference, NotificationTemplate
@@ -155,7 +157,7 @@ def test_phone_settings_change_only_the_own_account(client, session, sms):
         prefs = {p.account_id: p for p in s.scalars(select(NotificationPreference))}
         assert me.locale == "en"
         assert (prefs[me.id].sms, prefs[me.id].wechat, prefs[me.id].quiet_hours) == (False, True, False)
-        assert prefs[me.id].wechat_openid.startswith("o-sandbox-")
+        assert wechat.openid_for(s, me.id).startswith("o-sandbox-")
         assert other.id not in prefs  # the other account's settings are untouched
     assert 'data-testid="wechat-bound"' in client.get("/phone/settings/notifications").text
     assert len(_audits("notification_preferences.update")) == 1
@@ -164,7 +166,7 @@ def test_phone_settings_change_only_the_own_account(client, session, sms):
     )
     assert r.status_code == 303
     with DATABASE.session() as s:
-        assert s.scalar(select(NotificationPreference.wechat_openid)) is None
+        assert s.scalar(select(WechatBinding)) is None
         assert s.scalar(select(NotificationDelivery)) is None
 
 

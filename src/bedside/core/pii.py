@@ -7,7 +7,7 @@ import re
 # Credentials as they appear in headers, cookies, URLs and reprs: the name stays, the value goes.
 _SECRET_FIELD = re.compile(
     r"(?i)(\b(?:authorization|cookie|set-cookie|x-[a-z-]*key|x-csrf-token|csrf_token|password|passwd|"
-    r"secret(?:_key)?|token|api[_-]?key|bs_[a-z_]+)\b['\"]?\s*[:=,]\s*(?:b?['\"])?)"
+    r"secret(?:_key)?|(?:access_|refresh_)?token|api[_-]?key|bs_[a-z_]+)\b['\"]?\s*[:=,]\s*(?:b?['\"])?)"
     r"((?:bearer |basic )?[^'\"\s;,)&]+)"
 )
 # Tokens that stand in a URL path (the SMS vendors' receipt callbacks carry no signature).

@@ -72,7 +72,6 @@ class NotificationPreference(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), unique=True)
     sms: Mapped[bool] = mapped_column(Boolean, default=True)
     wechat: Mapped[bool] = mapped_column(Boolean, default=True)
-    wechat_openid: Mapped[str | None] = mapped_column(String(64))
     # On: non-urgent messages wait for the end of the hospital's quiet hours.
     quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

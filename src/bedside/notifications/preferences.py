@@ -1,21 +1,20 @@
-"""An account holder's message choices: SMS and WeChat on or off, the bound WeChat openid,
-quiet nights, and the language messages are written in."""
+"""An account holder's message choices: SMS and WeChat on or off, quiet nights, and the
+language messages are written in. The WeChat openid itself is accounts.wechat's binding."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bedside.accounts import wechat
 from bedside.accounts.models import Account
 from bedside.core import audit
 from bedside.core.audit import Actor
 from bedside.core.errors import Forbidden, InvalidInput
 from bedside.core.i18n import LOCALES, N_
 from bedside.notifications.models import NotificationPreference
-from bedside.settings import get_settings
 
 
 def defaults(account_id: int) -> NotificationPreference:
@@ -87,28 +86,23 @@ def update(
 
 def wechat_sandbox() -> bool:
     """Without a configured service account, WeChat runs against the recording sandbox."""
-    settings = get_settings()
-    return not (settings.wechat_app_id and settings.wechat_app_secret)
+    return not wechat.current_app_id()
 
 
 def bind_sandbox_wechat(session: Session, actor: Actor, account_id: int) -> NotificationPreference:
-    """The demo's stand-in for WeChat's web authorization: a stable sandbox openid."""
+    """Without a service account there is no WeChat to authorize with: the recording sandbox
+    gets a stable stand-in openid. With one, binding goes through accounts.wechat's OAuth."""
     if not wechat_sandbox():
         raise InvalidInput(
             N_("Open this page in WeChat to bind your WeChat account."), code="wechat_bind_unavailable"
         )
     row = _own(session, actor, account_id)
-    digest = hashlib.sha256(f"{get_settings().secret_key}:openid:{account_id}".encode()).hexdigest()
-    row.wechat_openid = "o-sandbox-" + digest[:18]
     row.wechat = True
-    audit.record(session, actor, "notification_preferences.bind_wechat", "account", account_id, sandbox=True)
-    session.commit()
+    wechat.bind(session, actor, account_id, "", wechat.sandbox_openid(account_id))
     return row
 
 
 def unbind_wechat(session: Session, actor: Actor, account_id: int) -> NotificationPreference:
     row = _own(session, actor, account_id)
-    row.wechat_openid = None
-    audit.record(session, actor, "notification_preferences.unbind_wechat", "account", account_id)
-    session.commit()
+    wechat.unbind(session, actor, account_id)
     return row

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bedside.accounts import wechat
 from bedside.accounts.models import Account
 from bedside.core.db import utcnow
 from bedside.core.i18n import normalize
@@ -41,11 +42,11 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(0, attempts - 1))
 
 
-def _address(channel: str, account: Account, prefs: NotificationPreference) -> str | None:
+def _address(channel: str, account: Account, openid: str | None) -> str | None:
     if channel == "sms":
         return account.phone or None
     if channel == "wechat":
-        return prefs.wechat_openid or None
+        return openid or None
     return str(account.id)
 
 
@@ -134,9 +135,12 @@ def _plan(
     }
     accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(account_ids)))}
     prefs = preferences.for_accounts(session, accounts)
+    openids = wechat.openids_for(session, set(accounts)) if "wechat" in names else {}
     for account_id in sorted(accounts):
         for name in names:
-            if (account_id, name) in have or not _address(name, accounts[account_id], prefs[account_id]):
+            if (account_id, name) in have or not _address(
+                name, accounts[account_id], openids.get(account_id)
+            ):
                 continue
             reason = None
             if not rule.enabled:
@@ -217,7 +221,8 @@ def send_one(session: Session, delivery_id: int, *, now: datetime | None = None)
     account = session.get(Account, row.account_id)
     prefs = preferences.get(session, row.account_id)
     rule = rules.rule_for(session, row.template) if row.template in TEMPLATES else None
-    address = _address(row.channel, account, prefs) if account else None
+    openid = wechat.openid_for(session, row.account_id) if row.channel == "wechat" else None
+    address = _address(row.channel, account, openid) if account else None
     reason = _skip_reason(row, rule, address, _wanted(row.channel, prefs))
     if reason or rule is None or address is None:
         row.state = DELIVERY_MACHINE.next_state(DeliveryState(row.state), "skip")

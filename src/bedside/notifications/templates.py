@@ -178,4 +178,15 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         N_("Exam cancelled"),
         N_("%(patient)s: %(title)s at %(time)s on %(date)s, %(place)s, was cancelled."),
     ),
+    "fleet_alert_raised": (
+        N_("Kiosk alert"),
+        N_("Kiosk %(kiosk)s (%(place)s): %(rule)s %(subject)s. Acknowledge it in the fleet console."),
+    ),
+    "fleet_alert_escalated": (
+        N_("Kiosk alert not acknowledged"),
+        N_(
+            "Kiosk %(kiosk)s (%(place)s): %(rule)s %(subject)s has not been acknowledged for "
+            "%(minutes)s minutes."
+        ),
+    ),
 }

@@ -189,7 +189,10 @@ def transport_from_settings() -> WechatTransport:
     settings = get_settings()
     if settings.wechat_app_id and settings.wechat_app_secret:
         return HttpxWechatTransport(
-            settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_api_base
+            settings.wechat_app_id,
+            settings.wechat_app_secret,
+            settings.wechat_api_url,
+            client=httpx.Client(timeout=settings.wechat_timeout_seconds),
         )
     return RecordingWechatTransport()
 

@@ -22,6 +22,7 @@ from bedside.settings import get_settings
 from bedside.web import cookies, security
 from bedside.web.deps import PHONE_COOKIE, AccountUser, DbSession, IdPath, IdQuery
 from bedside.web.forms import form_error
+from bedside.web.phone import notifications as wechat_pages
 from bedside.web.rendering import locale_of, render
 from bedside.web.shared_routes import safe_next
 
@@ -86,6 +87,8 @@ def logout(request: Request, session: DbSession, me: AccountUser) -> Response:
 
 @router.get("/")
 def home(request: Request, session: DbSession, me: AccountUser, p: IdQuery = None) -> Response:
+    if wechat_pages.should_authorize(request, session, me):
+        return RedirectResponse("/phone/wechat/authorize", status_code=303)
     locale = locale_of(request)
     links = accounts_service.patients_of(session, me.account.id)
     ids = {patient.id for _, patient in links}
