@@ -35,3 +35,7 @@ def phone_login(client: TestClient, sms: RemembersCodes, phone: str) -> str:
     )
     assert r.status_code == 303, r.text
     return csrf(client, "/phone/")
+
+
+# The openid a test's JSAPI payment is paid by (WeChat refuses a JSAPI order without one).
+JSAPI_PAYER = "oBedsideTestPayer0000000000"

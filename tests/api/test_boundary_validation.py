@@ -209,7 +209,12 @@ def test_a_nul_in_json_is_refused_before_any_database_sees_it(client, session):
 def test_api_amounts_are_whole_fen(client, session, sms, amount):
     stay = make_stay(session)
     token = phone_login(client, sms, "13600000001")
-    body = {"patient_id": stay.patient.id, "notice_id": stay.notice.id, "purpose": "deposit"}
+    body = {
+        "patient_id": stay.patient.id,
+        "notice_id": stay.notice.id,
+        "purpose": "deposit",
+        "trade_type": "H5",
+    }
     headers = {"X-CSRF-Token": token, "Idempotency-Key": "boundary-json-1"}
     r = client.post("/api/v1/me/payments", json={**body, "amount_fen": amount}, headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "amount_fen"

@@ -28,6 +28,7 @@ from bedside.records.models import RecordCopyRequest
 from bedside.staff import service as staff_service
 from tests import factories
 from tests.conftest import DATABASE
+from tests.helpers import JSAPI_PAYER
 from tests.integration.discharge.conftest import HIS, Inpatient, admitted, line, signature
 
 MAIL = {
@@ -93,7 +94,14 @@ def _copy_in(ip: Inpatient, key: str, delivery: str = "mail", **kw) -> records.C
 def _pay(actor: Actor, request_id: int, key: str, mode: str = "normal") -> PaymentOrder:
     with DATABASE.session() as s:
         order = records.start_payment(
-            s, actor, request_id, channel="wechat", trade_type="JSAPI", place="phone", idempotency_key=key
+            s,
+            actor,
+            request_id,
+            channel="wechat",
+            trade_type="JSAPI",
+            payer=JSAPI_PAYER,
+            place="phone",
+            idempotency_key=key,
         )
         sandbox.pay(s, order.out_trade_no, mode=mode)
         s.commit()
@@ -259,6 +267,7 @@ def test_double_notification_credits_once_and_a_second_payment_goes_back(session
             req.id,
             channel="wechat",
             trade_type="JSAPI",
+            payer=JSAPI_PAYER,
             place="phone",
             idempotency_key="pay-a-0001",
         )
@@ -294,6 +303,7 @@ def test_double_notification_credits_once_and_a_second_payment_goes_back(session
                 req.id,
                 channel="wechat",
                 trade_type="JSAPI",
+                payer=JSAPI_PAYER,
                 place="phone",
                 idempotency_key="pay-c-0001",
             )

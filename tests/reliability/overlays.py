@@ -110,7 +110,8 @@ def _payment(w: ApiWorld) -> st.SearchStrategy[Patch]:
             "headers": {"Idempotency-Key": str(key)},
         },
         st.sampled_from(w.my_patient_ids),
-        st.sampled_from([("wechat", "JSAPI"), ("alipay", "PRECREATE"), ("wechat", "NATIVE")]),
+        # Not JSAPI: the world's account has no WeChat openid bound, so it is always refused.
+        st.sampled_from([("wechat", "H5"), ("alipay", "PRECREATE"), ("wechat", "NATIVE"), ("alipay", "WAP")]),
         st.uuids(),
     )
 
@@ -127,9 +128,27 @@ def _path(name: str, pick: Callable[[ApiWorld], list[Any]]) -> Callable[[ApiWorl
     return lambda w: st.sampled_from(pick(w)).map(lambda value: {"path": {name: value}})
 
 
+def _his_message(
+    body: Callable[[ApiWorld], st.SearchStrategy[dict[str, Any]]], path: bool = False
+) -> Callable[[ApiWorld], st.SearchStrategy[Patch]]:
+    """A fresh HIS message id each time, so a case is applied rather than replayed."""
+
+    def patches(w: ApiWorld) -> st.SearchStrategy[Patch]:
+        return st.tuples(body(w), st.uuids()).map(
+            lambda pair: {
+                "body": {**pair[0], "message_id": str(pair[1])},
+                **({"path": {"inpatient_no": w.inpatient_no}} if path else {}),
+            }
+        )
+
+    return patches
+
+
 OVERLAYS: dict[str, Callable[[ApiWorld], st.SearchStrategy[Patch]]] = {
     "POST /api/v1/admission-notices": _notice_in,
     "GET /api/v1/admission-notices/{notice_id}": _path("notice_id", lambda w: w.all_notice_ids),
+    "POST /api/v1/fleet/alerts/{alert_id}/ack": _path("alert_id", lambda w: w.fleet_alert_ids),
+    "POST /api/v1/fleet/alerts/{alert_id}/ticket": _path("alert_id", lambda w: w.fleet_alert_ids),
     "POST /api/v1/admission-notices/{notice_id}/cancel": lambda w: st.sampled_from(
         w.cancellable_notice_ids
     ).map(lambda n: {"path": {"notice_id": n}, "body": {"reason": "患者改期"}}),
@@ -150,6 +169,23 @@ OVERLAYS: dict[str, Callable[[ApiWorld], st.SearchStrategy[Patch]]] = {
     ),
     "POST /api/v1/his/inpatients/{inpatient_no}/exam-appointments/batch": lambda w: st.just(
         {"path": {"inpatient_no": w.inpatient_no}, "body": {"appointments": _each(_merged(_booking))}}
+    ),
+    "POST /api/v1/his/patients": _his_message(
+        lambda w: st.sampled_from(w.fresh_resident_ids).map(
+            lambda rid: {"resident_id": rid, "name": "测试患者", "birth_date": None, "phone": None}
+        )
+    ),
+    # The last two fresh patients: the first merge succeeds, later ones find the merged one gone.
+    "POST /api/v1/his/patients/merge": _his_message(
+        lambda w: st.just(
+            {"survivor_resident_id": w.fresh_resident_ids[-2], "merged_resident_id": w.fresh_resident_ids[-1]}
+        )
+    ),
+    "POST /api/v1/his/stays/{inpatient_no}/discharge-order": _his_message(
+        lambda w: st.just({"planned_date": _tomorrow(), "doctor": "王医生"}), path=True
+    ),
+    "POST /api/v1/his/stays/{inpatient_no}/orders-status": _his_message(
+        lambda w: st.just({"pending_orders": 0, "charges_closed": False}), path=True
     ),
 }
 

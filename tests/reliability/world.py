@@ -39,6 +39,7 @@ from bedside.surveys import followup
 from bedside.surveys.models import FollowUp, SurveyInvitation
 from tests import factories
 from tests.conftest import DATABASE
+from tests.helpers import JSAPI_PAYER
 from tests.integration.admissions.conftest import DETAILS, MORSE_PATIENT
 from tests.integration.discharge.conftest import HIS, admitted, line, signature
 from tests.integration.test_care_surveys import RATINGS, dispatch
@@ -241,6 +242,7 @@ def build(session: Session) -> World:
             copy.id,
             channel="wechat",
             trade_type="JSAPI",
+            payer=JSAPI_PAYER,
             place="phone",
             idempotency_key="rel-copy-pay-1",
         )

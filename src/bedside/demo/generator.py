@@ -232,6 +232,9 @@ def seed(session: Session, beds: int = 400, seed_value: int = 42) -> SeedReport:
     session.flush()
     report.kiosk_keys = _kiosks(session)
     session.commit()
+    from bedside.fleet import demo as fleet_demo
+
+    fleet_demo.seed(session)
     _census(session, rng)
     _demo_notice(session, dept_by_code["CARD"].id)
     _demo_discharge(session, dept_by_code["CARD"].id)
@@ -343,7 +346,7 @@ def _demo_discharge(session: Session, department_id: int) -> None:
         purpose="deposit",
         amount_fen=500000,
         channel="wechat",
-        trade_type="JSAPI",
+        trade_type="H5",
         place="phone",
         idempotency_key="demo-deposit-zhangwei",
     )

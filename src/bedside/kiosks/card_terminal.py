@@ -3,40 +3,33 @@
 The PIN pad belongs to the acquirer's POS module: the card and the PIN go from the pad to the
 acquirer, never to Bedside. What the page reports afterwards (approval code, trace number,
 masked card) is recorded, and then Bedside asks the acquirer itself; the page's word alone
-never moves money. With the bundled sandbox the "acquirer" lives in this process, so the
-terminal's approval is handed to it here, as the POS module would send it over its own line.
+never moves money. A real POS module tells its acquirer over its own line; the bundled sandbox
+acquirer is told through the relay the composition root sets (wiring), as that line would.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from bedside.core import audit
 from bedside.core.audit import Actor
-from bedside.core.db import get_database
-from bedside.core.errors import Conflict, InvalidInput, NotFound
+from bedside.core.errors import InvalidInput, NotFound
 from bedside.core.i18n import N_
-from bedside.payments import registry
 from bedside.payments import service as payments_service
 from bedside.payments.models import PaymentOrder
-from bedside.payments.sandbox import server as sandbox
-from bedside.payments.sandbox.wiring import SandboxTransport
 
 CHANNEL = "unionpay"
 
 
-def _sandbox_acquirer_approves(out_trade_no: str, card_masked: str) -> None:
-    with get_database().session() as s:
-        try:
-            sandbox.pay(s, out_trade_no, payer=card_masked)
-        except sandbox.SandboxError as exc:
-            s.rollback()
-            if exc.code != "ORDERCLOSED":
-                raise Conflict(N_("This order can no longer be paid."), code="card_not_accepted") from exc
-            # The order timed out while the card was in the pad: the money arrived late and is
-            # refunded automatically once Bedside learns of it.
-            sandbox.pay(s, out_trade_no, mode="after_close", payer=card_masked)
-        s.commit()
+# (out_trade_no, masked card) -> None: how a simulated acquirer hears of the terminal's approval.
+_acquirer_relay: Callable[[str, str], None] | None = None
+
+
+def set_acquirer_relay(relay: Callable[[str, str], None] | None) -> None:
+    global _acquirer_relay
+    _acquirer_relay = relay
 
 
 def report_approval(
@@ -73,8 +66,7 @@ def report_approval(
         trace_no=trace_no,
     )
     session.commit()
-    transport = getattr(registry.get(CHANNEL), "transport", None)
-    if isinstance(transport, SandboxTransport):
-        _sandbox_acquirer_approves(out_trade_no, card_masked)
+    if _acquirer_relay is not None:
+        _acquirer_relay(out_trade_no, card_masked)
     payments_service.check_order(session, order_id)
     return payments_service.get_order(session, order_id)

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from bedside.accounts import service as accounts_service
+from bedside.accounts.wechat import openid_for
 from bedside.core.errors import DomainError
 from bedside.core.i18n import N_
 from bedside.payments import notify_docs, service
@@ -131,6 +132,8 @@ def start(
         trade_type=body.trade_type,
         place="phone",
         idempotency_key=idempotency_key,
+        # JSAPI is paid by the account's WeChat identity; unbound, WeChat refuses the order.
+        payer=openid_for(session, me.account.id) if body.trade_type == "JSAPI" else None,
     )
     return _out(order)
 

@@ -116,11 +116,12 @@ def start_payment(
     place: str,
     idempotency_key: str,
     auth_code: str | None = None,
+    payer: str | None = None,
 ) -> PaymentOrder:
     """Creates the order at the channel. A retry with the same key returns the first order.
 
-    `auth_code` is the payer's payment code scanned at a kiosk (MICROPAY / BARCODE); it is
-    passed to the channel and never stored."""
+    `auth_code` is the payer's payment code scanned at a kiosk (MICROPAY / BARCODE); `payer`
+    the WeChat openid a JSAPI order is paid by. Either is passed to the channel, never stored."""
     key = (idempotency_key or "").strip()
     if not 8 <= len(key) <= 100:
         raise InvalidInput(
@@ -128,6 +129,13 @@ def start_payment(
         )
     if purpose not in {p.value for p in Purpose}:
         raise InvalidInput(N_("Unknown payment purpose."), code="invalid_purpose", field="purpose")
+    if channel == "wechat" and trade_type == "JSAPI" and not payer:
+        # WeChat refuses a JSAPI order without the payer's openid (PARAM_ERROR): said here, in
+        # words, before anything is created.
+        raise InvalidInput(
+            N_("Bind WeChat to this account first (Me → WeChat), then pay here in WeChat."),
+            code="wechat_not_bound",
+        )
     if (
         isinstance(amount_fen, bool)
         or not isinstance(amount_fen, int)
@@ -148,6 +156,9 @@ def start_payment(
             code="payment_code_invalid",
             field="auth_code",
         )
+    if trade_type == "JSAPI" and payer:
+        # The channel's one payer credential for this trade type; WeChat refuses JSAPI without.
+        auth_code = payer
     scope = f"payment:{actor.kind}:{actor.id or actor.label}"
     digest = fingerprint(
         {

@@ -23,6 +23,9 @@ PAYMENT_TRANSITIONS: dict[tuple[PaymentState, str], PaymentState] = {
     # The channel refused at once (bad payment code, declined card).
     (PaymentState.CREATED, "fail"): PaymentState.FAILED,
     (PaymentState.PAYING, "pay"): PaymentState.PAID,
+    # The create call's answer was lost (timeout after WeChat made the trade) and the payer
+    # paid anyway: a query or notification finds the money, which must not be ignored.
+    (PaymentState.CREATED, "pay"): PaymentState.PAID,
     (PaymentState.PAYING, "fail"): PaymentState.FAILED,
     (PaymentState.PAYING, "close"): PaymentState.CLOSED,
     # Money that arrives after the order was closed is still recorded (then refunded).

@@ -1,20 +1,43 @@
-"""Background payment work: sandbox notification delivery, order queries and timeouts,
-refund sending. Run in process for the demo, or by `bedside worker`."""
+"""Background payment work: order queries and timeouts, refund sending, and (when the sandbox
+plays the channels) its notification delivery and daily bills. Run in process for the demo,
+or by `bedside worker`.
+
+The sandbox's part is handed in by the composition root (bedside.wiring) through
+set_sandbox_jobs: product code never reaches into the sandbox itself."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bedside.core.clock import local_today
 from bedside.payments import cash, refunds, service
-from bedside.payments.sandbox import server as sandbox
+
+Deliver = Callable[[str, Mapping[str, str], bytes], int]
 
 
-def deliver_in_process(factory: sessionmaker[Session]) -> sandbox.Deliver:
-    """The sandbox's HTTP POST to the notify URL, short-circuited to the same handler."""
+@dataclass(frozen=True)
+class SandboxJobs:
+    # Delivers the due notifications of the channels the sandbox serves in process.
+    deliver_due: Callable[[sessionmaker[Session], Deliver], int]
+    # Writes the missing daily statement files up to a day; returns how many days.
+    write_bills: Callable[[sessionmaker[Session], Path, date], int]
+
+
+_sandbox: SandboxJobs | None = None
+
+
+def set_sandbox_jobs(jobs: SandboxJobs | None) -> None:
+    global _sandbox
+    _sandbox = jobs
+
+
+def deliver_in_process(factory: sessionmaker[Session]) -> Deliver:
+    """The channel's HTTP POST to the notify URL, short-circuited to the same handler."""
 
     def deliver(channel: str, headers: Mapping[str, str], body: bytes) -> int:
         with factory() as session:
@@ -29,16 +52,14 @@ def deliver_in_process(factory: sessionmaker[Session]) -> sandbox.Deliver:
 
 def write_due_bills(factory: sessionmaker[Session], out_dir: Path) -> int:
     """The sandbox publishes each channel's bill for every finished day, once."""
-    from bedside.payments.sandbox import statements
-
-    with factory() as session:
-        written = statements.write_missing(session, local_today(), out_dir)
-        session.rollback()
-    return len(written)
+    if _sandbox is None:
+        return 0
+    return _sandbox.write_bills(factory, out_dir, local_today())
 
 
 def run_once(factory: sessionmaker[Session]) -> None:
-    sandbox.deliver_due(factory, deliver_in_process(factory))
+    if _sandbox is not None:
+        _sandbox.deliver_due(factory, deliver_in_process(factory))
     with factory() as session:
         service.poll_open_orders(session)
     with factory() as session:

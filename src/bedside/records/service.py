@@ -45,7 +45,10 @@ OFFICE_ROLES = ("records_office", "admin")
 # (channel, trade type) a record copy may be paid with: the phone's wallets and the kiosk's QR
 # codes. Payment codes are left out: they pay inside the create call, before the request knows
 # its order.
-PAY_METHODS = frozenset({("wechat", "JSAPI"), ("wechat", "NATIVE"), ("alipay", "PRECREATE")})
+# The phone's wallets (WeChat JSAPI inside WeChat, H5 outside, Alipay wap) and the kiosk's QR codes.
+PAY_METHODS = frozenset(
+    {("wechat", "JSAPI"), ("wechat", "H5"), ("wechat", "NATIVE"), ("alipay", "WAP"), ("alipay", "PRECREATE")}
+)
 TRACKING_RE = re.compile(r"^[A-Za-z0-9]{8,30}$")
 RELATION_ZH = {"self": "本人", "spouse": "配偶", "parent": "父母", "child": "子女", "other": "其他"}
 
@@ -348,6 +351,7 @@ def start_payment(
     trade_type: str,
     place: str,
     idempotency_key: str,
+    payer: str | None = None,
 ) -> PaymentOrder:
     """Starts (or, for a retried key, returns) the fee's payment order. The caller has checked
     that the requester may see this request."""
@@ -369,6 +373,7 @@ def start_payment(
         trade_type=trade_type,
         place=place,
         idempotency_key=idempotency_key,
+        payer=payer,
     )
     if (
         session.scalar(select(RecordCopyPayment.id).where(RecordCopyPayment.payment_order_id == order.id))

@@ -23,6 +23,7 @@ from bedside.payments.sandbox import server as sandbox
 from bedside.staff import service as staff_service
 from tests import factories
 from tests.conftest import DATABASE
+from tests.helpers import JSAPI_PAYER
 from tests.integration.admissions.conftest import (
     DETAILS,
     MORSE_PATIENT,
@@ -57,6 +58,7 @@ def pay(
             trade_type=trade_type,
             place="phone",
             idempotency_key=key,
+            payer=JSAPI_PAYER if trade_type == "JSAPI" else None,
         )
         sandbox.pay(s, order.out_trade_no)
         s.commit()

@@ -16,6 +16,7 @@ from bedside.payments import service as payments
 from bedside.payments import worker
 from bedside.payments.sandbox import server as sandbox
 from tests.conftest import DATABASE
+from tests.helpers import JSAPI_PAYER
 
 
 def _drain():
@@ -39,6 +40,7 @@ def test_paid_low_and_refunded_reach_the_family(stay):
             amount_fen=300000,
             channel="wechat",
             trade_type="JSAPI",
+            payer=JSAPI_PAYER,
             place="phone",
             idempotency_key="messages-0001",
         )

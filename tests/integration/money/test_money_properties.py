@@ -25,6 +25,7 @@ from bedside.payments.models import PaymentOrder, Refund
 from bedside.payments.sandbox import server as sandbox
 from bedside.payments.sandbox.models import SandboxRefund, SandboxTrade
 from tests.conftest import DATABASE, TEST_SIDE, _empty_all_tables
+from tests.helpers import JSAPI_PAYER
 from tests.integration.money.conftest import make_stay
 
 EXAMPLES = int(os.environ.get("MONEY_EXAMPLES", "100"))
@@ -68,6 +69,7 @@ class MoneyMachine(RuleBasedStateMachine):
                 amount_fen=amount,
                 channel=channel[0],
                 trade_type=channel[1],
+                payer=JSAPI_PAYER if channel[1] == "JSAPI" else None,
                 place="phone",
                 idempotency_key=f"prop-{self.keys:06d}",
             )
@@ -81,6 +83,7 @@ class MoneyMachine(RuleBasedStateMachine):
                     amount_fen=amount,
                     channel=channel[0],
                     trade_type=channel[1],
+                    payer=JSAPI_PAYER if channel[1] == "JSAPI" else None,
                     place="phone",
                     idempotency_key=f"prop-{self.keys:06d}",
                 )

@@ -56,7 +56,7 @@ def _time(value: Any, tz: Any) -> datetime | None:
 class AlipayAdapter:
     name = "alipay"
     refund_window_days = 365  # Alipay refunds within twelve months of payment by default
-    trade_types: tuple[str, ...] = ("PRECREATE", "BARCODE")
+    trade_types: tuple[str, ...] = ("PRECREATE", "BARCODE", "WAP")
     code_trade_types: tuple[str, ...] = ("BARCODE",)
 
     def __init__(self, config: AlipayConfig | Callable[[], AlipayConfig], transport: Transport) -> None:

@@ -1,8 +1,8 @@
 """WeChat Pay (API v3): Native QR, JSAPI and payment-code orders; verified, decrypted
 notifications; queries, closes and refunds.
 
-Calls go through a transport. The bundled one talks to the sandbox in process; a hospital's
-production transport (HTTPS to WeChat with the merchant certificate) plugs in the same way."""
+Calls go through a transport: wechat_http.WechatHttpTransport (API v3 over HTTPS, the bundled
+peer in the demo and tests), or the sandbox in process, installed by the composition root."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def _total(data: Mapping[str, Any]) -> int | None:
 class WechatPayAdapter:
     name = "wechat"
     refund_window_days = 365  # WeChat accepts refunds for a year after payment
-    trade_types: tuple[str, ...] = ("NATIVE", "JSAPI", "MICROPAY")
+    trade_types: tuple[str, ...] = ("NATIVE", "JSAPI", "H5", "MICROPAY")
     code_trade_types: tuple[str, ...] = ("MICROPAY",)
 
     def __init__(self, config: WechatConfig | Callable[[], WechatConfig], transport: Transport) -> None:
@@ -93,14 +93,15 @@ class WechatPayAdapter:
         )
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> ChannelTrade:
-        note = wx.verify_notification(
-            headers,
-            body,
-            self.config.platform_public_pem,
-            self.config.platform_serial,
-            self.config.apiv3_key,
-            utcnow(),
-        )
+        public, serial = self.config.platform_public_pem, self.config.platform_serial
+        named = {k.lower(): v for k, v in headers.items()}.get("wechatpay-serial", "")
+        lookup = getattr(self.transport, "platform_key", None)
+        if lookup is not None and named != serial:
+            # A rotated platform certificate: the HTTP transport downloads the new one.
+            key = lookup(named)
+            if key is not None:
+                public, serial = key, named
+        note = wx.verify_notification(headers, body, public, serial, self.config.apiv3_key, utcnow())
         res = note.resource
         if res.get("mchid") != self.config.mchid:
             raise ValueError("notification for another merchant")

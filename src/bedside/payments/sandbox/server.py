@@ -8,7 +8,7 @@ module (wire_wechat, wire_alipay, wire_unionpay)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
@@ -229,16 +229,24 @@ def refund(
 Deliver = Callable[[str, Mapping[str, str], bytes], int]
 
 
-def deliver_due(factory: sessionmaker[Session], deliver: Deliver, limit: int = 50) -> int:
-    """Sends due notifications; anything but a 2xx answer is retried on the channel's schedule."""
+def deliver_due(
+    factory: sessionmaker[Session],
+    deliver: Deliver,
+    limit: int = 50,
+    channels: Collection[str] | None = None,
+) -> int:
+    """Sends due notifications (of some channels: a peer speaks only its own protocol);
+    anything but a 2xx answer is retried on the channel's schedule."""
     now = utcnow()
+    stmt = select(SandboxNotification).where(
+        SandboxNotification.delivered_at.is_(None), SandboxNotification.deliver_at <= now
+    )
+    if channels is not None:
+        stmt = stmt.where(SandboxNotification.channel.in_(list(channels)))
     with factory() as session:
         due = list(
             session.scalars(
-                select(SandboxNotification)
-                .where(SandboxNotification.delivered_at.is_(None), SandboxNotification.deliver_at <= now)
-                .order_by(SandboxNotification.deliver_at, SandboxNotification.id)
-                .limit(limit)
+                stmt.order_by(SandboxNotification.deliver_at, SandboxNotification.id).limit(limit)
             )
         )
         session.expunge_all()

@@ -16,7 +16,7 @@ from bedside.payments.sandbox.models import SandboxKeys, SandboxRefund, SandboxT
 
 MCHID = "1900000109"
 APPID = "wxd678efh567hg6787"
-TRADE_TYPES = ("NATIVE", "JSAPI", "MICROPAY")
+TRADE_TYPES = ("NATIVE", "JSAPI", "H5", "MICROPAY")
 CODE_TRADE_TYPES = ("MICROPAY",)
 # WeChat payment codes: 18 digits starting 10-15.
 _AUTH_CODE = re.compile(r"^1[0-5]\d{16}$")
@@ -61,6 +61,8 @@ def create_answer(trade: SandboxTrade, token: str) -> Mapping[str, Any]:
     pay = {"sandbox_pay": f"/sandbox/pay/{trade.out_trade_no}"}
     if trade.trade_type == "NATIVE":
         return {"code_url": f"weixin://wxpay/bizpayurl?pr={token}", **pay}
+    if trade.trade_type == "H5":
+        return {"h5_url": f"https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx{token}", **pay}
     if trade.trade_type == "MICROPAY":
         return {**query_answer(trade, trade.out_trade_no), **pay}
     return {"prepay_id": f"wx{token}", **pay}

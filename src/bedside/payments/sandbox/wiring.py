@@ -1,17 +1,26 @@
-"""Installs the sandbox-backed adapters (offline demo, tests, hospitals before go-live)."""
+"""The sandbox-backed adapters in process (tests, the demo's unconfigured channels, and the
+channels that have no real protocol yet). Installed only by the composition root."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from datetime import date
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from bedside.core.db import get_database
+from bedside.core.errors import Conflict
+from bedside.core.i18n import N_
 from bedside.payments import registry
 from bedside.payments.channels.alipay import AlipayAdapter, AlipayConfig
-from bedside.payments.channels.base import ChannelDeclined, ChannelError
+from bedside.payments.channels.base import ChannelAdapter, ChannelDeclined, ChannelError
 from bedside.payments.channels.insurance import InsuranceAccountAdapter
 from bedside.payments.channels.unionpay import UnionPayCardAdapter
 from bedside.payments.channels.wechat import WechatConfig, WechatPayAdapter
-from bedside.payments.sandbox import server, wire_alipay, wire_wechat
+from bedside.payments.sandbox import server, statements, wire_alipay, wire_wechat
+from bedside.payments.worker import Deliver, SandboxJobs
 
 # Answers that mean "the channel said no", not "the channel could not be reached".
 DECLINES = {
@@ -82,8 +91,53 @@ def _alipay_config() -> AlipayConfig:
     return config
 
 
-def install_sandbox_adapters() -> None:
-    registry.register(WechatPayAdapter(_wechat_config, SandboxTransport("wechat")))
-    registry.register(AlipayAdapter(_alipay_config, SandboxTransport("alipay")))
-    registry.register(UnionPayCardAdapter(SandboxTransport("unionpay")))
-    registry.register(InsuranceAccountAdapter(SandboxTransport("insurance_account")))
+ALL = frozenset({"wechat", "alipay", "unionpay", "insurance_account"})
+
+
+def install_sandbox_adapters(channels: set[str] | frozenset[str] = ALL) -> None:
+    """Only the composition root (bedside.wiring) and test fixtures call this."""
+    makers: dict[str, Callable[[], ChannelAdapter]] = {
+        "wechat": lambda: WechatPayAdapter(_wechat_config, SandboxTransport("wechat")),
+        "alipay": lambda: AlipayAdapter(_alipay_config, SandboxTransport("alipay")),
+        "unionpay": lambda: UnionPayCardAdapter(SandboxTransport("unionpay")),
+        "insurance_account": lambda: InsuranceAccountAdapter(SandboxTransport("insurance_account")),
+    }
+    for name in sorted(channels):
+        registry.register(makers[name]())
+    if "unionpay" in channels:
+        from bedside.kiosks import card_terminal
+
+        # The kiosk's card terminal has no acquirer protocol yet: its approvals reach the sandbox.
+        card_terminal.set_acquirer_relay(sandbox_acquirer_relay)
+
+
+def sandbox_jobs(http_channels: Callable[[], Collection[str]]) -> SandboxJobs:
+    """The worker's sandbox part: deliver in process the notifications of the channels that are
+    not served over HTTP (their peers POST their own), and publish the daily bills."""
+
+    def deliver_due(factory: sessionmaker[Session], deliver: Deliver) -> int:
+        skip = set(http_channels())
+        return server.deliver_due(factory, deliver, channels=[c for c in server.WIRES if c not in skip])
+
+    def write_bills(factory: sessionmaker[Session], out_dir: Path, today: date) -> int:
+        with factory() as session:
+            written = statements.write_missing(session, today, out_dir)
+            session.rollback()
+        return len(written)
+
+    return SandboxJobs(deliver_due, write_bills)
+
+
+def sandbox_acquirer_relay(out_trade_no: str, card_masked: str) -> None:
+    """The kiosk PIN pad's approval reaches the sandbox acquirer, as a POS module's line would."""
+    with get_database().session() as s:
+        try:
+            server.pay(s, out_trade_no, payer=card_masked)
+        except server.SandboxError as exc:
+            s.rollback()
+            if exc.code != "ORDERCLOSED":
+                raise Conflict(N_("This order can no longer be paid."), code="card_not_accepted") from exc
+            # The order timed out while the card was in the pad: the money arrived late and is
+            # refunded automatically once Bedside learns of it.
+            server.pay(s, out_trade_no, mode="after_close", payer=card_masked)
+        s.commit()

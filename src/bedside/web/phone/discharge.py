@@ -22,12 +22,14 @@ from bedside.deposits import service as deposits_service
 from bedside.discharge import documents as documents_service
 from bedside.discharge import service as discharge_service
 from bedside.discharge.models import Settlement
+from bedside.einvoice import service as einvoice_service
 from bedside.payments import refunds as payments_refunds
 from bedside.payments import service as payments_service
 from bedside.payments.states import Purpose
 from bedside.web import security
 from bedside.web.deps import AccountUser, DbSession, IdPath
 from bedside.web.forms import form_error
+from bedside.web.money_forms import phone_method
 from bedside.web.rendering import render
 
 router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.guard_request)])
@@ -45,6 +47,7 @@ def bill(request: Request, session: DbSession, me: AccountUser, notice_id: IdPat
     notice = _notice(session, me, notice_id)
     account = deposits_service.account_for_notice(session, notice.patient_id, notice.id)
     session.commit()
+    view = request.query_params.get("view", "category")
     return render(
         request,
         "phone/bill.html",
@@ -52,9 +55,10 @@ def bill(request: Request, session: DbSession, me: AccountUser, notice_id: IdPat
             "me": me,
             "notice": notice,
             "summary": charges_service.summary(session, notice.id),
-            "lines": charges_service.lines(session, notice.id),
+            # The totals views are aggregated in SQL; only the line-by-line view reads the lines.
+            "lines": charges_service.lines(session, notice.id) if view == "lines" else [],
             "account": account,
-            "view": request.query_params.get("view", "category"),
+            "view": view,
         },
     )
 
@@ -71,6 +75,7 @@ def _settle_ctx(session: DbSession, me: AccountUser, notice_id: int) -> dict[str
     if d is not None and d.state == "ready_to_settle":
         ctx["pre"] = discharge_service.pre_settle(session, notice_id)
         ctx["windows"] = discharge_service.window_reasons(session, notice, d)
+    ctx["bills"] = einvoice_service.bills_for_notice(session, notice_id)  # reversed ones, too
     session.commit()
     return ctx
 
@@ -108,11 +113,13 @@ def pay_rest(
     me: AccountUser,
     notice_id: IdPath,
     request_key: Annotated[str, Form(max_length=100)] = "",
+    method: Annotated[str, Form(max_length=20)] = "wechat",
 ) -> Response:
     """Pays what the deposit does not cover, then the patient comes back to settle."""
     notice = _notice(session, me, notice_id)
     try:
         due = discharge_service.pre_settle(session, notice_id).supplementary_fen
+        how = phone_method(session, me.account.id, request.headers.get("user-agent", ""), method)
         order = payments_service.start_payment(
             session,
             me.actor,
@@ -120,10 +127,11 @@ def pay_rest(
             notice_id=notice_id,
             purpose=Purpose.SUPPLEMENTARY,
             amount_fen=due,
-            channel="wechat",
-            trade_type="JSAPI",
+            channel=how.channel,
+            trade_type=how.trade_type,
             place="phone",
             idempotency_key=request_key,
+            payer=how.payer,
         )
     except DomainError as exc:
         session.rollback()
@@ -140,11 +148,21 @@ def settled(request: Request, session: DbSession, me: AccountUser, notice_id: Id
     refunds = payments_refunds.refunds_for_account(
         session, deposits_service.account_for_notice(session, notice.patient_id, notice.id).id
     )
+    bill = einvoice_service.ensure_issued(session, row)  # once, if the outbox has not yet
+    ready = bill is not None and einvoice_service.issued_bill(bill) is not None
+    bills = einvoice_service.bills_for_notice(session, notice_id)
     session.commit()
     return render(
         request,
         "phone/settled.html",
-        {"me": me, "notice": notice, "settlement": row, "refunds": refunds},
+        {
+            "me": me,
+            "notice": notice,
+            "settlement": row,
+            "refunds": refunds,
+            "einvoice_ready": ready,
+            "bills": bills,
+        },
     )
 
 
@@ -156,7 +174,7 @@ def document(
     if row is None or kind not in documents_service.KINDS:
         raise NotFound(N_("No document has this number."), code="document_not_found")
     _notice(session, me, row.notice_id)  # only the patient's own (and their proxies')
-    doc = documents_service.documents(session, row)[kind]
+    doc = documents_service.document(session, row, kind)
     return Response(
         doc.pdf,
         media_type="application/pdf",

@@ -21,7 +21,7 @@ from bedside.payments.states import Purpose
 from bedside.web import security
 from bedside.web.deps import AccountUser, DbSession, IdPath
 from bedside.web.forms import form_error
-from bedside.web.money_forms import amount_from_form
+from bedside.web.money_forms import amount_from_form, phone_method
 from bedside.web.receipts import receipt_for
 from bedside.web.rendering import locale_of, render
 
@@ -66,11 +66,13 @@ def pay_deposit(
     amount: Annotated[str, Form()] = "",
     custom: Annotated[str, Form()] = "",
     request_key: Annotated[str, Form()] = "",
+    method: Annotated[str, Form()] = "wechat",
 ) -> Response:
     ctx = _stay(session, me, notice_id)
     ctx["request_key"] = request_key or secrets.token_urlsafe(16)
     try:
         fen = amount_from_form(amount, custom)
+        how = phone_method(session, me.account.id, request.headers.get("user-agent", ""), method)
         order = payments_service.start_payment(
             session,
             me.actor,
@@ -78,10 +80,11 @@ def pay_deposit(
             notice_id=notice_id,
             purpose=Purpose.DEPOSIT if ctx["first"] else Purpose.TOPUP,
             amount_fen=fen,
-            channel="wechat",
-            trade_type="JSAPI",
+            channel=how.channel,
+            trade_type=how.trade_type,
             place="phone",
             idempotency_key=request_key,
+            payer=how.payer,
         )
     except DomainError as exc:
         return form_error(request, "phone/deposit.html", ctx, exc)

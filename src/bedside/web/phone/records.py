@@ -22,13 +22,11 @@ from bedside.records.models import RecordCopyRequest
 from bedside.web import security
 from bedside.web.deps import AccountUser, DbSession, IdPath, IdQuery
 from bedside.web.forms import form_error
+from bedside.web.money_forms import phone_method
 from bedside.web.records_forms import CopyFormData
 from bedside.web.rendering import render
 
 router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.guard_request)])
-
-# What the phone offers: WeChat Pay in the WeChat browser, Alipay by its cashier page.
-PHONE_METHODS = {"wechat": ("wechat", "JSAPI"), "alipay": ("alipay", "PRECREATE")}
 
 
 def _common(me: AccountUser) -> dict[str, Any]:
@@ -124,17 +122,18 @@ def pay(
 ) -> Response:
     ctx = _detail_ctx(session, me, request_id)
     try:
-        if method not in PHONE_METHODS:
+        if method not in ("wechat", "alipay"):
             raise InvalidInput(N_("Choose how to pay."), code="invalid_method", field="method")
-        channel, trade_type = PHONE_METHODS[method]
+        how = phone_method(session, me.account.id, request.headers.get("user-agent", ""), method)
         order = records_service.start_payment(
             session,
             me.actor,
             request_id,
-            channel=channel,
-            trade_type=trade_type,
+            channel=how.channel,
+            trade_type=how.trade_type,
             place="phone",
             idempotency_key=request_key,
+            payer=how.payer,
         )
     except DomainError as exc:
         session.rollback()
