@@ -119,8 +119,10 @@ def new_page(browser, live_server):  # type: ignore[no-untyped-def]
     contexts = []
     violations: list[str] = []
 
-    def make(viewport: dict[str, int] = PHONE):  # type: ignore[no-untyped-def]
-        ctx = browser.new_context(viewport=viewport, base_url=live_server.start(), locale="zh-CN")
+    def make(viewport: dict[str, int] = PHONE, user_agent: str | None = None):  # type: ignore[no-untyped-def]
+        ctx = browser.new_context(
+            viewport=viewport, base_url=live_server.start(), locale="zh-CN", user_agent=user_agent
+        )
         ctx.set_default_timeout(10000)
         ctx.add_init_script(CSP_LISTENER)
         ctx.on("console", lambda msg: violations.append(msg.text) if _is_csp_violation(msg.text) else None)

@@ -1,15 +1,23 @@
 """Discharge in the browser: the doctor orders it, the nurse clears the ward, the insurance
 officer approves; the patient, told "you can settle now", settles on the phone in three
-screens (home → settlement → done) and downloads the three PDFs."""
+screens (home → settlement → done) and downloads the three PDFs. The settlement goes through
+the insurance platform peer (2301 → 2303 → 2304, its setl_id shown), the e-invoice carries the
+fiscal platform peer's numbers, the PDFs pass `pyhanko sign validate`, and the cashier's
+reversal is a 2305 and a red-letter bill."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from bedside.charges import service as charges
+from bedside.discharge.models import Settlement
 from tests import factories
 from tests.conftest import DATABASE
 from tests.e2e.conftest import DESKTOP, PHONE, shot
@@ -28,7 +36,22 @@ def _console(new_page, username):  # type: ignore[no-untyped-def]
     return page
 
 
-def test_discharge_settled_on_the_phone_in_three_screens(session, sms, new_page):
+def _validates(data: bytes, ca_cert: Path, tmp_path: Path, name: str) -> None:
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(data)
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("pyhanko")), "sign", "validate", "--trust-replace"]
+        + ["--trust", str(ca_cert), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0 and ":INTACT:TRUSTED,UNTOUCHED" in run.stdout, run.stdout + run.stderr
+
+
+def test_discharge_settled_on_the_phone_in_three_screens(
+    session, sms, new_page, platform, einvoice_platform, signing_ca, tmp_path
+):
     ip = admitted(session)
     with DATABASE.session() as s:
         charges.post(
@@ -82,13 +105,43 @@ def test_discharge_settled_on_the_phone_in_three_screens(session, sms, new_page)
     screens.append("done")
     expect(phone.locator("[data-testid=settled]")).to_be_visible()
     assert len(screens) <= 3
+    # The platform settled it, in the protocol's order, and its settlement number is shown.
+    infnos = [c["infno"] for c in platform.calls() if c["infno"] in ("2301", "2303", "2304")]
+    assert infnos.index("2301") < infnos.index("2303") < infnos.index("2304"), infnos
+    with DATABASE.session() as s:
+        settlement = s.scalar(select(Settlement).where(Settlement.notice_id == ip.notice_id))
+        setl_id, settlement_id = settlement.setl_id, settlement.id
+    assert setl_id
+    expect(phone.locator("[data-testid=setl-id]")).to_contain_text(setl_id)
+    # The e-invoice's numbers are the fiscal platform's own.
+    [bill] = einvoice_platform.bills()
+    expect(phone.locator("[data-testid=einvoice-no]")).to_have_text(bill["billNo"])
+    expect(phone.locator("[data-testid=einvoice-code]")).to_have_text(bill["billBatchCode"])
     for kind in ("e_invoice", "fee_list", "settlement_list"):
         with phone.expect_download() as info:
             phone.locator(f"[data-testid=doc-{kind}]").click()
-        path = info.value.path()
-        with open(path, "rb") as fh:
-            assert fh.read(4) == b"%PDF"
+        with open(info.value.path(), "rb") as fh:
+            data = fh.read()
+        assert data[:4] == b"%PDF"
+        _validates(data, signing_ca.ca_cert, tmp_path, kind)
     shot(phone, "phone-settled")
+
+    # The cashier reverses it: the platform's 2305, and a red-letter bill on the fiscal platform.
+    cashier = _console(new_page, "cashier.out")
+    cashier.goto(stay_url)
+    cashier.fill("[data-testid=act-reverse] input[name=note]", "结算金额有误")
+    cashier.locator("[data-testid=do-reverse]").click()
+    expect(cashier.locator("[data-testid=discharge-state]")).to_have_attribute(
+        "data-state", "ready_to_settle"
+    )
+    [reversal] = platform.calls("2305")
+    assert reversal
+    phone.goto(f"/phone/stays/{ip.notice_id}/settle")
+    expect(phone.locator("[data-testid=einvoice-red]")).to_be_visible(timeout=15000)
+    [bill] = [b for b in einvoice_platform.bills() if b["busNo"] == bill["busNo"]]
+    assert bill["red"]  # the red-letter bill the platform issued against it
+    with DATABASE.session() as s:
+        assert s.get(Settlement, settlement_id).state == "reversed"
 
 
 def test_discharge_settled_at_a_kiosk_in_six_taps(session, new_page):

@@ -41,13 +41,20 @@ def agent_origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(agent: str | None = None) -> str:
-    return f"{_POLICY}; connect-src 'self'" + (f" {agent}" if agent else "")
+def content_security_policy(agent: str | None = None, sign_in: str | None = None) -> str:
+    policy = _POLICY
+    if sign_in:
+        # form-action also governs where a submitted form's redirects lead: inside WeChat, the
+        # phone's sign-in form ends at the official account's authorize page (snsapi_base).
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {sign_in}")
+    return f"{policy}; connect-src 'self'" + (f" {agent}" if agent else "")
 
 
 @lru_cache(maxsize=16)
-def _headers(agent: str | None, hsts: bool, pdf: bool) -> tuple[tuple[bytes, bytes], ...]:
-    policy = PDF_POLICY if pdf else content_security_policy(agent)
+def _headers(
+    agent: str | None, hsts: bool, pdf: bool, sign_in: str | None = None
+) -> tuple[tuple[bytes, bytes], ...]:
+    policy = PDF_POLICY if pdf else content_security_policy(agent, sign_in)
     headers = [
         (b"content-security-policy", policy.encode("latin-1")),
         (b"x-frame-options", b"DENY"),
@@ -64,7 +71,9 @@ def headers_for(path: str, content_type: str = "") -> tuple[tuple[bytes, bytes],
     settings = get_settings()
     # Only kiosk pages talk to the device agent; a phone or console page has no reason to.
     agent = agent_origin(settings.kiosk_agent_url) if path.startswith("/kiosk") else None
-    return _headers(agent, settings.cookie_secure, content_type.startswith("application/pdf"))
+    phone = path.startswith("/phone") and bool(settings.wechat_app_id)
+    sign_in = agent_origin(settings.wechat_oauth_url) if phone else None
+    return _headers(agent, settings.cookie_secure, content_type.startswith("application/pdf"), sign_in)
 
 
 class SecurityHeadersMiddleware:
