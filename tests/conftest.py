@@ -53,6 +53,9 @@ from bedside.accounts.sms import LogSmsGateway, set_gateway  # noqa: E402
 from bedside.core import db  # noqa: E402
 from bedside.settings import get_settings  # noqa: E402
 
+# The insurance platform peer (session) that discharge settles through.
+pytest_plugins = ["tests.insurance_peer"]
+
 get_settings.cache_clear()
 dbtools.upgrade(TEST_DB_URL)
 DATABASE = db.configure(TEST_DB_URL, **get_settings().engine_options)
@@ -105,6 +108,27 @@ def signing_ca(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
     return files
 
 
+@pytest.fixture(scope="session", autouse=True)
+def einvoice_platform():  # type: ignore[no-untyped-def]
+    """The fiscal e-invoice platform peer for the run: settlements get their bills from it over
+    HTTP through the real client, as in a hospital."""
+    from tests import einvoice_peer
+
+    handle = einvoice_peer.start()
+    os.environ.update(handle.env())
+    get_settings.cache_clear()
+    yield handle
+    handle.running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_einvoice_books(einvoice_platform):  # type: ignore[no-untyped-def]
+    # The database is emptied after each test, so its settlement ids (the bills' business
+    # serials) come again: the platform forgets its bills with them (in process: every test).
+    yield
+    einvoice_platform.peer.reset()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     # The counters outlive a test's rows: each test starts with every limit unused.
@@ -137,6 +161,35 @@ def tencent_peer():  # type: ignore[no-untyped-def]
     handle = sms_peers.start("tencent")
     yield handle
     handle.running.stop()
+
+
+@pytest.fixture(scope="session")
+def payment_peers():  # type: ignore[no-untyped-def]
+    """The WeChat Pay and Alipay peers over HTTP; `.install()` points the real clients at them."""
+    from tests import payment_peers as peers
+
+    handle = peers.start_all()
+    yield handle
+    handle.wechat.stop()
+    handle.alipay.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _payments_over_http(request):  # type: ignore[no-untyped-def]
+    """Every test's WeChat Pay and Alipay go through the real HTTP clients to the peers (the
+    test run's own composition root). BEDSIDE_TEST_PAYMENTS=sandbox runs them in process instead,
+    to tell a transport problem from a payments one."""
+    if os.environ.get("BEDSIDE_TEST_PAYMENTS") == "sandbox":
+        yield
+        return
+    from bedside.payments import registry
+
+    peers = request.getfixturevalue("payment_peers")
+    registry.set_installer(peers.install_adapters)
+    registry.reset()
+    yield
+    registry.set_installer(wiring.install_payment_channels)
+    registry.reset()
 
 
 @pytest.fixture

@@ -120,13 +120,13 @@ def demo(
     """Demo mode: migrate an SQLite file under var/, load the demo hospital, and serve it."""
     os.environ.setdefault("BEDSIDE_DEMO", "1")
     os.environ.setdefault("BEDSIDE_BASE_URL", f"http://{host}:{port}")
-    if serve_after and "BEDSIDE_SMS_PROVIDER" not in os.environ:
-        # The real Alibaba Cloud client, speaking to the bundled peer over HTTP.
-        from bedside.simulators.demo import start_sms
+    if serve_after:
+        # Every boundary's real client, speaking to its bundled peer over HTTP on 127.0.0.1,
+        # unless the environment already points that boundary somewhere.
+        from bedside.simulators.demo import start_demo_peers
 
-        sms_peer, sms_env = start_sms(os.environ["BEDSIDE_BASE_URL"])
-        os.environ.update(sms_env)
-        console.print(f"SMS peer (Alibaba Cloud protocol) at {sms_peer.url}; inbox: /_sim/messages")
+        for line in start_demo_peers(os.environ["BEDSIDE_BASE_URL"], os.environ):
+            console.print(line)
     from bedside import dbtools
     from bedside.settings import get_settings
 
@@ -284,7 +284,9 @@ def kiosk_agent() -> None:
 @app.command("create-integration")
 def create_integration(
     name: str,
-    scope: Annotated[list[str], typer.Option(help="admission_notices, charges (repeat for several)")],
+    scope: Annotated[
+        list[str], typer.Option(help="admission_notices, charges, reports, patients, orders (repeat)")
+    ],
 ) -> None:
     """Register a machine client (the HIS) and print its key, once."""
     from bedside import wiring  # noqa: F401
@@ -303,6 +305,34 @@ def create_integration(
     console.print(f"integration client {client.name} ({', '.join(client.scopes)})")
     console.print(f"key (shown once): {key}")
     console.print("send it as: Authorization: Bearer <key>")
+
+
+@app.command("his-deliveries")
+def his_deliveries(
+    resend: Annotated[int | None, typer.Option(help="send this failed delivery again")] = None,
+) -> None:
+    """List the HIS write-back deliveries that failed or keep being retried; --resend ID after a fix."""
+    from bedside import wiring  # noqa: F401
+    from bedside.core import db
+    from bedside.integrations import writeback
+
+    database = db.configure(_settings().database_url)
+    with database.session() as session:
+        if resend is not None:
+            if writeback.resend(session, resend) is None:
+                console.print(f"[red]no failed delivery {resend}[/red]")
+                raise typer.Exit(1)
+            console.print(f"delivery {resend} queued again")
+            return
+        rows = writeback.problems(session)
+        for row in rows:
+            console.print(
+                f"{row.id:>6} {row.state:<8} {row.stream:<14} {row.event:<20} attempts {row.attempts} "
+                f"last {row.last_status or '-'} {row.last_error or ''}",
+                highlight=False,
+            )
+        if not rows:
+            console.print("no failed or retried HIS deliveries")
 
 
 @app.command("create-admin")

@@ -272,7 +272,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     from bedside.admissions.api import router as admissions_api
+    from bedside.fleet.api import kiosk_router as fleet_kiosk_api
+    from bedside.fleet.api import router as fleet_api
     from bedside.integrations.api import router as his_api
+    from bedside.integrations.record_api import router as his_record_api
     from bedside.kiosks.api import router as kiosks_api
     from bedside.ops import router as ops_router
     from bedside.patients.api import router as me_api
@@ -283,6 +286,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bedside.web.console.admission import router as console_admission_router
     from bedside.web.console.discharge import router as console_discharge_router
     from bedside.web.console.education import router as console_education_router
+    from bedside.web.console.fleet import router as console_fleet_router
+    from bedside.web.console.fleet_tickets import router as console_fleet_tickets_router
+    from bedside.web.console.fleet_upkeep import router as console_fleet_upkeep_router
     from bedside.web.console.followup import router as console_followup_router
     from bedside.web.console.money import router as console_money_router
     from bedside.web.console.notifications import router as console_notifications_router
@@ -340,13 +346,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_followup_router,
         console_notifications_router,
         console_records_router,
+        console_fleet_router,
+        console_fleet_tickets_router,
+        console_fleet_upkeep_router,
         admissions_api,
+        fleet_api,
+        fleet_kiosk_api,
         me_api,
         kiosks_api,
         payments_api,
         payments_notify,
         sms_receipts_api,
         his_api,
+        his_record_api,
         verify_router,
         api_docs_router,
     ):

@@ -118,8 +118,44 @@ class Settings(BaseSettings):
     kiosk_agent_url: str = "http://127.0.0.1:8765"
     # Insured stays whose charges raise no review flag skip the insurance officer.
     insurance_auto_approve: bool = False
+    # The national medical insurance platform (see docs/go-live.md): empty base URL = not
+    # connected, insured stays are then settled at the staffed window. Codes come from the
+    # hospital's registration with the regional insurance bureau, never from the code.
+    insurance_base_url: str = ""
+    insurance_path: str = "/fsi/api/rsfComIfsService/callService"
+    insurance_fixmedins_code: str = ""  # 定点医药机构编号, 12 characters
+    insurance_fixmedins_name: str = ""
+    insurance_mdtrtarea_admvs: str = ""  # 就医地医保区划, 6 digits
+    insurance_insuplc_admdvs: str = ""  # default 参保地医保区划 for the hospital's own insured
+    insurance_recer_sys_code: str = "BEDSIDE"
+    insurance_dev_no: str = ""
+    insurance_opter: str = "bedside"
+    insurance_opter_name: str = "Bedside"
+    insurance_paas_id: str = ""  # x-tif-paasid, issued with the gateway key
+    insurance_paas_secret: str = ""  # x-tif-signature key
+    insurance_sign_key: str = ""  # the envelope's cainfo key
+    insurance_infver: str = "V1.0"
+    insurance_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    insurance_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    insurance_batch_size: int = Field(default=100, ge=1, le=1000)
     # Where the bundled payment sandbox writes the channels' daily statement files.
     sandbox_bills_dir: Path = PROJECT_ROOT / "var" / "sandbox-bills"
+    # WeChat Pay API v3 (docs/go-live.md); configured once a merchant id is set. Unset: the
+    # in-process sandbox in demo/test mode, the channel unavailable elsewhere.
+    wechatpay_base_url: str = "https://api.mch.weixin.qq.com"
+    wechatpay_mchid: str = ""
+    wechatpay_appid: str = ""
+    wechatpay_merchant_key_file: str = ""  # apiclient_key.pem
+    wechatpay_merchant_serial: str = ""  # the merchant API certificate's serial number
+    wechatpay_apiv3_key: str = ""
+    # Alipay open platform; configured once an app id is set.
+    alipay_gateway_url: str = "https://openapi.alipay.com/gateway.do"
+    alipay_app_id: str = ""
+    alipay_seller_id: str = ""  # the PID (2088...)
+    alipay_app_private_key_file: str = ""
+    alipay_public_key_file: str = ""  # Alipay's public key, from the open platform console
+    payments_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    payments_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     # Message channels besides the in-app inbox (always on): any of sms, wechat, log.
     notify_channels: str = "sms,wechat"
     notify_max_attempts: int = Field(default=5, ge=1, le=50)
@@ -127,9 +163,12 @@ class Settings(BaseSettings):
     quiet_hours_start: str = "21:30"
     quiet_hours_end: str = "07:30"
     # WeChat service account; without an app id WeChat messages go to the recording sandbox.
+    # The OAuth host serves the web authorization page (snsapi_base), the API host the rest.
     wechat_app_id: str = ""
     wechat_app_secret: str = ""
-    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_api_url: str = "https://api.weixin.qq.com"
+    wechat_oauth_url: str = "https://open.weixin.qq.com"
+    wechat_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # Template key (or "default") -> {"template_id": ..., "fields": {"thing1": "title", ...}}.
     wechat_templates: dict[str, Any] = Field(default_factory=dict)
     # SMS provider: log (written to the log only), aliyun (Alibaba Cloud Dysmsapi) or tencent
@@ -148,11 +187,44 @@ class Settings(BaseSettings):
     sms_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     # The last path segment of the delivery receipt URL given to the vendor; empty: refused.
     sms_receipt_token: str = ""
+    # Where the HIS is the system of record (docs/go-live.md, "HIS"): any of patients (a notice
+    # for an unknown patient creates them; the patient feed), stays (the HIS's inpatient number
+    # and discharge orders), orders (ward clearance reads the HIS's orders and charges status).
+    his_record: str = ""
+    # Bedside's write-back to the HIS: signed JSON events; no URL, none are queued.
+    his_webhook_url: str = ""
+    his_webhook_secret: str = ""
+    his_webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # The fiscal e-invoice platform (财政电子票据, docs/go-live.md "Fiscal e-invoice"): an empty
+    # URL issues no e-invoice. Region (行政区划), agency (单位) and place-of-issue (开票点) codes
+    # and the bill type codes come from the province's platform registration.
+    einvoice_url: str = ""
+    einvoice_app_id: str = ""
+    einvoice_app_key: str = ""
+    einvoice_version: str = "1.0"
+    einvoice_region_code: str = ""
+    einvoice_agency_code: str = ""
+    einvoice_place_code: str = ""
+    # Business -> the platform's bill type code: "inpatient" (settlement), "deposit" (receipt).
+    einvoice_bill_types: dict[str, str] = Field(default_factory=dict)
+    # The businesses that get a bill: "settlement", and "deposit" if the hospital issues
+    # deposit receipts through the platform.
+    einvoice_issue_for: str = "settlement"
+    einvoice_operator: str = "自助服务"
+    # Put before every business serial (业务流水号), which must never repeat for a platform
+    # account: a second installation on the same account (a test system) sets its own.
+    einvoice_serial_prefix: str = Field(default="", max_length=10, pattern=r"^[0-9A-Za-z]*$")
+    einvoice_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    einvoice_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     # Medical record copies: prices in integer fen (the page estimates stay in records/fees.py),
     # and how long a request may wait for its fee before it is cancelled.
     record_copy_per_page_fen: int = Field(default=50, ge=0, le=100_000)
     record_copy_postage_fen: int = Field(default=2000, ge=0, le=1_000_000)
     record_copy_payment_hours: int = Field(default=48, ge=1, le=24 * 30)
+    # Kiosk fleet alert rules (TOML); unset: the shipped bedside/fleet/alert_rules.toml.
+    fleet_rules_path: Path | None = None
+    # How often the timers loop runs the fleet's alert evaluator.
+    fleet_evaluate_seconds: float = Field(default=10.0, gt=0, le=600)
     # The hospital's document signing certificate (PEM): every discharge PDF is signed with it.
     # The chain holds the CA certificates above it, the trust anchors of the verification page.
     # Unset in demo and test mode: a demo CA under var/signing/. Unset elsewhere: documents are
@@ -186,6 +258,21 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown notification channels {sorted(unknown)}")
         return ",".join(names)
+
+    @field_validator("his_record")
+    @classmethod
+    def _known_his_record(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = set(names) - {"patients", "stays", "orders"}
+        if unknown:
+            raise ValueError(f"unknown BEDSIDE_HIS_RECORD parts {sorted(unknown)}")
+        return ",".join(names)
+
+    @model_validator(mode="after")
+    def _his_webhook_signed(self) -> Settings:
+        if self.his_webhook_url and len(self.his_webhook_secret) < 16:
+            raise ValueError("BEDSIDE_HIS_WEBHOOK_URL needs BEDSIDE_HIS_WEBHOOK_SECRET (16+ characters)")
+        return self
 
     @field_validator("quiet_hours_start", "quiet_hours_end")
     @classmethod
@@ -281,6 +368,40 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _einvoice_complete(self) -> Settings:
+        if not self.einvoice_url:
+            return self
+        missing = [
+            f"BEDSIDE_{name.upper()}"
+            for name in (
+                "einvoice_app_id",
+                "einvoice_app_key",
+                "einvoice_region_code",
+                "einvoice_agency_code",
+                "einvoice_place_code",
+            )
+            if not getattr(self, name)
+        ]
+        wanted = {"settlement": "inpatient", "deposit": "deposit"}
+        unknown = set(self.einvoice_issue_set) - set(wanted)
+        if unknown:
+            raise ValueError(f"BEDSIDE_EINVOICE_ISSUE_FOR: unknown {', '.join(sorted(unknown))}")
+        missing += [
+            f'BEDSIDE_EINVOICE_BILL_TYPES["{wanted[b]}"]'
+            for b in self.einvoice_issue_set
+            if not self.einvoice_bill_types.get(wanted[b])
+        ]
+        if missing:
+            raise ValueError(f"BEDSIDE_EINVOICE_URL is set but needs {', '.join(missing)}")
+        if not (len(self.einvoice_region_code) == 6 and self.einvoice_region_code.isdigit()):
+            raise ValueError("BEDSIDE_EINVOICE_REGION_CODE is the 6-digit administrative division code")
+        return self
+
+    @property
+    def einvoice_issue_set(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.einvoice_issue_for.split(",") if p.strip())
+
+    @model_validator(mode="after")
     def _refuse_exposed_simulators(self) -> Settings:
         if self.simulators and not (self.demo or self.testing):
             raise InsecureSettings(
@@ -312,6 +433,10 @@ class Settings(BaseSettings):
     @property
     def quiet_hours(self) -> tuple[time, time]:
         return time.fromisoformat(self.quiet_hours_start), time.fromisoformat(self.quiet_hours_end)
+
+    @property
+    def his_record_set(self) -> frozenset[str]:
+        return frozenset(n for n in self.his_record.split(",") if n)
 
     @property
     def is_sqlite(self) -> bool:

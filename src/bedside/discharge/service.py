@@ -28,8 +28,8 @@ from bedside.core.i18n import N_
 from bedside.core.states import InvalidTransition
 from bedside.deposits import service as deposits_service
 from bedside.deposits.models import EntryKind
-from bedside.discharge import insurance_gateway
-from bedside.discharge.events import Discharged, DischargeOrdered, ReadyToSettle, Settled
+from bedside.discharge import clearance, insurance_gateway
+from bedside.discharge.events import Discharged, DischargeOrdered, ReadyToSettle, Settled, SettlementReversed
 from bedside.discharge.models import Discharge, DischargeTransition, Settlement
 from bedside.discharge.states import DISCHARGE_MACHINE, DischargeState
 from bedside.settings import get_settings
@@ -51,8 +51,13 @@ def find(session: Session, notice_id: int) -> Discharge | None:
 
 
 def charges_closed(session: Session, notice_id: int) -> bool:
+    """Settled stays take no more charges; where the HIS is the record of orders, its own
+    "charges closed" report counts as well."""
     d = find(session, notice_id)
-    return d is not None and d.state in (S.SETTLED, S.DISCHARGED)
+    if d is not None and d.state in (S.SETTLED, S.DISCHARGED):
+        return True
+    status = clearance.his_status(session, notice_id) if clearance.his_guards() else None
+    return status is not None and status.charges_closed
 
 
 def _move(session: Session, actor: Actor, d: Discharge, action: str, reason: str | None = None) -> None:
@@ -144,27 +149,41 @@ def hand_over_medication(session: Session, actor: Actor, notice_id: int) -> Disc
 
 
 def clear_ward(
-    session: Session, actor: Actor, notice_id: int, *, no_pending_orders: bool, charges_posted: bool
+    session: Session,
+    actor: Actor,
+    notice_id: int,
+    *,
+    no_pending_orders: bool = False,
+    charges_posted: bool = False,
+    override_reason: str | None = None,
 ) -> Discharge:
-    """The nurse confirms the patient may leave the ward; the guards are the nurse's own checks
-    plus the recorded medication handover."""
+    """The nurse confirms the patient may leave the ward. Where the HIS is the record of orders
+    (BEDSIDE_HIS_RECORD includes "orders") the pending-orders and charges guards read what the
+    HIS last reported and the nurse's ticks count for nothing; a nurse may still clear a failing
+    HIS guard by giving a reason, which is audited. Elsewhere they are the nurse's own checks.
+    The recorded medication handover is always required."""
     if not actor.has_role("nurse"):
         raise Forbidden(N_("Only ward nurses clear a patient."), code="nurse_only")
     d = get(session, notice_id, lock=True)
-    missing = []
-    if not no_pending_orders:
-        missing.append("pending_orders")
-    if not charges_posted:
-        missing.append("charges_not_posted")
-    if d.has_medication and not d.medication_handed_over:
-        missing.append("medication_not_handed_over")
-    if missing:
-        raise Conflict(
-            N_("The ward cannot clear the patient yet."),
-            code="ward_clearance_blocked",
-            params={"missing": missing},
+    passed = clearance.check(
+        session,
+        d,
+        no_pending_orders=no_pending_orders,
+        charges_posted=charges_posted,
+        override_reason=override_reason,
+    )
+    if passed.overridden:
+        audit.record(
+            session,
+            actor,
+            "discharge.clear_ward_override",
+            "discharge",
+            d.id,
+            patient_id=notices.get(session, notice_id).patient_id,
+            overridden=list(passed.overridden),
+            reason=passed.reason,
         )
-    _move(session, actor, d, "clear_ward")
+    _move(session, actor, d, "clear_ward", passed.reason)
     d.cleared_at = utcnow()
     notice = notices.get(session, notice_id)
     if notice.insurance_type in (None, "self_pay"):
@@ -254,9 +273,9 @@ class PreSettlement:
     split: dict[str, int]
 
 
-def pre_settle(session: Session, notice_id: int) -> PreSettlement:
+def pre_settle(session: Session, notice_id: int, request_key: str | None = None) -> PreSettlement:
     notice = notices.get(session, notice_id)
-    split = insurance_gateway.pre_settle(session, notice)
+    split = insurance_gateway.pre_settle(session, notice, request_key)
     account = deposits_service.account_for_notice(session, notice.patient_id, notice.id)
     # The ledger already carries every charge: balance = paid - charges.
     paid = account.balance_fen + split["total_fen"]
@@ -313,7 +332,7 @@ def settle(session: Session, actor: Actor, notice_id: int, signature: str, reque
     reasons = window_reasons(session, notice, d)
     if reasons:
         raise Conflict(reasons[0].reason, code=reasons[0].code, params={"window": reasons[0].window})
-    pre = pre_settle(session, notice_id)
+    pre = pre_settle(session, notice_id, key)
     if pre.supplementary_fen > 0:
         raise Conflict(
             N_("Please pay the remaining %(amount)s first."),
@@ -409,6 +428,7 @@ def reverse(session: Session, actor: Actor, notice_id: int, reason: str) -> Sett
         )
     row.state, row.reversed_at, row.reversal_reason = "reversed", utcnow(), reason
     _move(session, actor, d, "reverse_settlement", reason)
+    events.emit(session, SettlementReversed(notice_id, notice.patient_id, row.id, reason))
     session.commit()
     return row
 

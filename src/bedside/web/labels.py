@@ -21,11 +21,18 @@ LABELS: dict[str, dict[str, str]] = {
         "toner": N_("Toner"),
         "wristbands": N_("Wristbands"),
         "seal_ink": N_("Seal ink"),
+        "cash_box": N_("Cash box fill"),
     },
     "document_kind": {
         "e_invoice": N_("Medical e-invoice"),
         "fee_list": N_("Fee list"),
         "settlement_list": N_("Insurance settlement list"),
+    },
+    "einvoice_state": {
+        "pending": N_("Being issued"),
+        "issued": N_("Issued"),
+        "reversed": N_("Reversed by a red-letter bill"),
+        "void": N_("Not issued: the settlement was reversed"),
     },
     "discharge_state": {
         "ordered": N_("Discharge ordered"),
