@@ -171,6 +171,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            # Its "location" is a byte offset into the body, not a field the sender could fix.
+            return _problem(
+                request, DomainError(N_("The request body is not valid JSON."), code="invalid_json")
+            )
         fields = [".".join(str(p) for p in err.get("loc", ()) if p != "body") for err in exc.errors()]
         error = InvalidInput(
             N_("Some of the information entered is not valid: %(fields)s"),

@@ -5,7 +5,7 @@ write is idempotent on the HIS's own reference."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Response
 from pydantic import BaseModel, Field
@@ -17,7 +17,7 @@ from bedside.admissions.schemas import NoticeIn, NoticeOut
 from bedside.admissions.states import AdmissionKind, Priority
 from bedside.charges import service as charges_service
 from bedside.core.audit import Actor
-from bedside.core.errors import InvalidInput, NotFound
+from bedside.core.errors import Conflict, InvalidInput, NotFound
 from bedside.core.i18n import N_
 from bedside.hospital.models import Department
 from bedside.integrations import record, service
@@ -68,10 +68,57 @@ class HisNoticeIn(BaseModel):
     inpatient_no: str | None = Field(default=None, pattern=r"^[A-Z0-9]{4,20}$")
 
 
+class NoticeChanged(Conflict):
+    """Refused rather than applied: by the time the HIS resends, the patient may have chosen
+    a date, been given a bed or paid a deposit on the notice as first sent."""
+
+    code = "notice_conflict"
+    message = N_("Notice %(his_ref)s was already received with different content: %(fields)s.")
+
+    def __init__(self, his_ref: str, differences: list[str]) -> None:
+        super().__init__(params={"his_ref": his_ref, "fields": ", ".join(differences)}, field=differences[0])
+        self.differences = differences
+
+    def problem(self, locale: str) -> dict[str, Any]:
+        return {**super().problem(locale), "differences": self.differences}
+
+
+def _differences(session: DbSession, done: AdmissionNotice, body: HisNoticeIn) -> list[str]:
+    """The inputs in which a resend differs from the stored notice, compared as issue() stores
+    them; demographics belong to the patient record and are not part of the notice."""
+    patient = patients_service.by_resident_id(session, body.resident_id)
+    dept = session.scalar(select(Department.id).where(Department.code == body.department_code))
+    sent = {
+        "resident_id": patient.id if patient else None,
+        "department_code": dept,
+        "diagnosis": body.diagnosis.strip(),
+        "kind": body.kind,
+        "priority": body.priority,
+        "expected_date": body.expected_date,
+        "order_package": (body.order_package or "").strip() or None,
+        "note": (body.note or "").strip() or None,
+    }
+    stored = {
+        "resident_id": done.patient_id,
+        "department_code": done.department_id,
+        "diagnosis": done.diagnosis,
+        "kind": done.kind,
+        "priority": done.priority,
+        "expected_date": done.expected_date,
+        "order_package": done.order_package,
+        "note": done.note,
+    }
+    if body.inpatient_no and record.is_record("stays"):
+        sent["inpatient_no"], stored["inpatient_no"] = body.inpatient_no, done.inpatient_no
+    return [name for name, value in sent.items() if value != stored[name]]
+
+
 @router.post("/admission-notices", status_code=201)
 def notice(body: HisNoticeIn, session: DbSession, me: NoticeClient) -> NoticeOut:
     done = session.scalar(select(AdmissionNotice).where(AdmissionNotice.his_ref == body.his_ref))
-    if done is not None:  # the HIS retried: answer with the first notice
+    if done is not None:  # the HIS retried: answer with the first notice, if it is the same one
+        if differences := _differences(session, done, body):
+            raise NoticeChanged(body.his_ref, differences)
         return NoticeOut.model_validate(done)
     rid = patients_service.check_resident_id(body.resident_id)
     dept = session.scalar(select(Department).where(Department.code == body.department_code))

@@ -14,7 +14,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 _REF_TEMPLATE = "#/components/schemas/{model}"
 
 _DESCRIPTIONS = {
-    400: "The body could not be read (not UTF-8, or not in the declared media type)",
+    400: "The body could not be read (not UTF-8, not valid JSON, or not in the declared media type)",
     401: "Not signed in, or the key or signature was not accepted",
     403: "Not allowed: role, scope or CSRF token",
     404: "No such record, or not one the caller may see",
@@ -44,6 +44,10 @@ class Problem(BaseModel):
     message_en: str
     field: str | None = Field(default=None, description="the input the error is about, when one is")
     errors: list[FieldError] | None = Field(default=None, description="validation errors only")
+    differences: list[str] | None = Field(
+        default=None,
+        description="a resend under a known reference: the inputs that differ from the stored record",
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
