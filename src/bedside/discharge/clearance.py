@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bedside.core.errors import Conflict, InvalidInput
-from bedside.core.i18n import N_
+from bedside.core.i18n import N_, gettext
 from bedside.discharge.models import Discharge
 from bedside.integrations.models import HisStayStatus
 from bedside.settings import get_settings
@@ -25,6 +25,29 @@ def his_guards() -> bool:
 
 def his_status(session: Session, notice_id: int) -> HisStayStatus | None:
     return session.scalar(select(HisStayStatus).where(HisStayStatus.notice_id == notice_id))
+
+
+# What the nurse reads for each missing check, in the refusal.
+CHECK_NAMES = {
+    "pending_orders": N_("orders are still pending"),
+    "charges_not_posted": N_("charges are not all posted"),
+    "medication_not_handed_over": N_("the discharge medication is not handed over"),
+}
+
+
+class ClearanceBlocked(Conflict):
+    """ward_clearance_blocked; params["missing"] keeps the check codes, the message names them."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            N_("The ward cannot clear the patient yet: %(missing)s."),
+            code="ward_clearance_blocked",
+            params={"missing": missing},
+        )
+
+    def localized(self, locale: str) -> str:
+        names = [gettext(locale, CHECK_NAMES.get(code, code)) for code in self.params["missing"]]
+        return gettext(locale, self.message, missing=("; " if locale == "en" else "；").join(names))
 
 
 @dataclass(frozen=True)
@@ -65,9 +88,5 @@ def check(
     if d.has_medication and not d.medication_handed_over:
         missing.append("medication_not_handed_over")
     if missing:
-        raise Conflict(
-            N_("The ward cannot clear the patient yet."),
-            code="ward_clearance_blocked",
-            params={"missing": missing},
-        )
+        raise ClearanceBlocked(missing)
     return Passed(tuple(overridden), reason[:300] if overridden else None)

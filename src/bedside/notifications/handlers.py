@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from bedside.accounts import service as accounts_service
 from bedside.admissions import service as admissions_service
+from bedside.admissions.beds import ASSIGNMENT_HOLD
 from bedside.admissions.events import (
     AdmissionNoticeCancelled,
     AdmissionNoticeIssued,
@@ -40,7 +41,8 @@ def notice_issued(session: Session, event: AdmissionNoticeIssued) -> None:
     notice = admissions_service.get(session, event.notice_id)
     patient = patients_service.get(session, event.patient_id)
     dept = hospital_service.get_department(session, event.department_id)
-    doctor = staff_service.get_user(session, notice.issued_by_id).full_name if notice.issued_by_id else "-"
+    # A notice the HIS sent names no Bedside doctor: the message then leaves the phrase out.
+    doctor = staff_service.get_user(session, notice.issued_by_id).full_name if notice.issued_by_id else ""
     service.deliver(
         session,
         accounts_service.account_ids_for(session, event.patient_id),
@@ -159,8 +161,12 @@ def _bed_params(session: Session, patient_id: int, bed_id: int) -> dict[str, str
 def bed_assigned(session: Session, event: BedAssigned) -> None:
     notice = admissions_service.get(session, event.notice_id)
     params = _bed_params(session, event.patient_id, event.bed_id)
-    until = notice.assignment_expires_at
-    params["until"] = until.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M") if until else "-"
+    # Admission clears the expiry, and the outbox may deliver after that: the hold ran from the
+    # assignment. No assignment left (released or expired): the message leaves the phrase out.
+    until = notice.assignment_expires_at or (
+        notice.assigned_at + ASSIGNMENT_HOLD if notice.assigned_at else None
+    )
+    params["until"] = until.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M") if until else ""
     service.deliver(
         session,
         accounts_service.account_ids_for(session, event.patient_id),

@@ -1,4 +1,5 @@
-"""Message texts by template key: English ids, translated through the catalogs."""
+"""Message texts by template key: English ids, translated through the catalogs. A phrase in
+"[...]" is left out when the event lacks a value it names (see text.fill)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "admission_notice_issued": (
         N_("Admission notice issued"),
         N_(
-            "%(patient)s: Dr. %(doctor)s issued an admission notice for %(department)s, expected "
-            "on %(date)s. Next step: request a bed."
+            "%(patient)s: an admission notice for %(department)s was issued[ by Dr. %(doctor)s], "
+            "expected on %(date)s. Next step: request a bed."
         ),
     ),
     "admission_notice_cancelled": (
@@ -31,7 +32,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "bed_assigned": (
         N_("Your bed is ready"),
         N_(
-            "%(patient)s: bed %(bed)s in %(ward)s is reserved until %(until)s. Next step: complete "
+            "%(patient)s: bed %(bed)s in %(ward)s is reserved[ until %(until)s]. Next step: complete "
             "admission on your phone, then pay the deposit and print the wristband."
         ),
     ),

@@ -47,15 +47,31 @@ def check(text: str, allowed: set[str], *, field: str, max_length: int) -> None:
             )
 
 
+# "[...]" marks a phrase that only makes sense with its variables, e.g. "[, held until %(until)s]".
+_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
+
+
 class _Values(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "-"
 
 
+def _phrases(text: str, params: Mapping[str, Any]) -> str:
+    """Leaves out an optional phrase whose value is absent or empty, else keeps it unmarked."""
+
+    def keep(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        given = all(params.get(name) not in (None, "") for name in variables(inner))
+        return inner if given else ""
+
+    return _OPTIONAL.sub(keep, text)
+
+
 def fill(text: str, params: Mapping[str, Any]) -> str:
-    """Formats a checked text; a value the event did not carry shows as "-"."""
+    """Formats a checked text. A phrase in "[...]" is left out when a value it names is missing;
+    any other value the event did not carry shows as "-"."""
     try:
-        return text % _Values(params)
+        return _phrases(text, params) % _Values(params)
     except (TypeError, ValueError, KeyError):
         # Defaults and saved overrides are checked; this only guards old or hand-edited rows.
         return text
