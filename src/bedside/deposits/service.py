@@ -12,9 +12,29 @@ from bedside.core.errors import Conflict, InvalidInput, NotFound
 from bedside.core.i18n import N_
 from bedside.deposits.events import LowBalance
 from bedside.deposits.models import ENTRY_SIGN, DepositAccount, EntryKind, LedgerEntry
+from bedside.discharge.models import Discharge
+from bedside.discharge.states import DischargeState
 from bedside.hospital import service as hospital_service
 
 DEFAULT_LOW_BALANCE_FEN = 100000
+# Once settled (or left), the stay's account is closed to new money: it would sit there
+# unsettled. A cashier's reversal reopens it, as the discharge returns to ready-to-settle.
+SETTLED_STATES = (DischargeState.SETTLED, DischargeState.DISCHARGED)
+
+
+class StaySettled(Conflict):
+    code = "stay_settled"
+    message = N_("This stay has been settled: no further deposits or top-ups can be paid into it.")
+
+
+def is_settled(session: Session, notice_id: int) -> bool:
+    state = session.scalar(select(Discharge.state).where(Discharge.notice_id == notice_id))
+    return state in SETTLED_STATES
+
+
+def ensure_accepts_payments(session: Session, notice_id: int) -> None:
+    if is_settled(session, notice_id):
+        raise StaySettled()
 
 
 def account_for_notice(session: Session, patient_id: int, notice_id: int) -> DepositAccount:

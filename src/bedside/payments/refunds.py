@@ -202,7 +202,24 @@ def refund_late_payment(session: Session, out_trade_no: str) -> Refund | None:
     return _refund_whole_order(session, order, "paid_after_close")
 
 
-def _refund_whole_order(session: Session, order: PaymentOrder, rule: str) -> Refund:
+def refund_paid_after_settlement(session: Session, order: PaymentOrder) -> Refund | None:
+    """Money that reached a settled stay is refunded whole to its origin, in the caller's
+    transaction (the one that credited it). None when nothing is left to refund."""
+    if refundable(session, order) <= 0:
+        return None
+    return _refund_whole_order(
+        session, order, "paid_after_settlement", "paid after the stay was settled", commit=False
+    )
+
+
+def _refund_whole_order(
+    session: Session,
+    order: PaymentOrder,
+    rule: str,
+    reason: str = "paid after the order was closed",
+    *,
+    commit: bool = True,
+) -> Refund:
     part = refundable(session, order)
     route, default_rule, state = _route_for(order, utcnow())
     refund = Refund(
@@ -212,7 +229,7 @@ def _refund_whole_order(session: Session, order: PaymentOrder, rule: str) -> Ref
         amount_fen=part,
         route=route,
         rule=rule if route == RefundRoute.ORIGINAL else default_rule,
-        reason="paid after the order was closed",
+        reason=reason,
         state=state,
     )
     session.add(refund)
@@ -237,7 +254,8 @@ def _refund_whole_order(session: Session, order: PaymentOrder, rule: str) -> Ref
         amount_fen=part,
         rule=rule,
     )
-    session.commit()
+    if commit:
+        session.commit()
     return refund
 
 

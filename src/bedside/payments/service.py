@@ -184,6 +184,8 @@ def start_payment(
     notice = admissions_service.get(session, notice_id)
     if notice.patient_id != patient_id:
         raise NotFound(N_("Admission notice not found."), code="notice_not_found")
+    if purpose not in FEE_PURPOSES:  # a fee (a record copy) is paid after leaving, by design
+        deposits_service.ensure_accepts_payments(session, notice_id)
     account = deposits_service.account_for_notice(session, patient_id, notice_id)
     order = PaymentOrder(
         out_trade_no=new_trade_no("BS"),
@@ -344,6 +346,12 @@ def _apply(
     if order.channel_trade_no is not None:
         return "duplicate" if order.channel_trade_no == trade.channel_trade_no else "conflicting_trade_no"
     late = order.state in (PaymentState.CLOSED, PaymentState.FAILED)
+    # Started before the settlement, paid after it: nothing settles this money any more.
+    after_settlement = (
+        not late
+        and order.purpose not in FEE_PURPOSES
+        and deposits_service.is_settled(session, deposits_service.get(session, order.account_id).notice_id)
+    )
     try:
         transition(session, order, "pay_late" if late else "pay", source)
     except InvalidTransition:
@@ -381,6 +389,7 @@ def _apply(
         patient_id=order.patient_id,
         source=source,
         late=late,
+        after_settlement=after_settlement,
     )
     events.emit(
         session,
@@ -394,7 +403,14 @@ def _apply(
             late=late,
         ),
     )
+    if after_settlement:
+        # Refunded in the credit's own transaction, so no crash can leave it on the account.
+        from bedside.payments import refunds
+
+        refunds.refund_paid_after_settlement(session, order)
     faults.point("payments.credit.before_commit")
+    if after_settlement:
+        return "paid_after_settlement"
     return "late_payment" if late else "credited"
 
 
