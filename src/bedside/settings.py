@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     rate_limit_kiosk_login_per_kiosk: str = "10/5 minutes"
     rate_limit_kiosk_login_per_address: str = "50/5 minutes"
     rate_limit_his_key_per_address: str = "20/10 minutes"
+    # Public document verification (number + check code): stops a script walking the numbers.
+    rate_limit_verify_per_address: str = "30/10 minutes;200/day"
     # Where each kiosk's browser finds its local device agent (`bedside kiosk-agent`); empty: none.
     kiosk_agent_url: str = "http://127.0.0.1:8765"
     # Insured stays whose charges raise no review flag skip the insurance officer.
@@ -302,6 +304,7 @@ class Settings(BaseSettings):
         "rate_limit_kiosk_login_per_kiosk",
         "rate_limit_kiosk_login_per_address",
         "rate_limit_his_key_per_address",
+        "rate_limit_verify_per_address",
     )
     @classmethod
     def _rate_limit(cls, value: str) -> str:

@@ -60,14 +60,12 @@ def test_documents_download_and_verify(client, session, sms):
         pdfs[kind] = r.content
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdfs["e_invoice"])).pages)
     assert "3,123.45" in text or "3123.45" in text
-    with DATABASE.session() as s:
-        number = s.scalar(select(DischargeDocument.number).where(DischargeDocument.kind == "e_invoice"))
+    number, code = _pair("e_invoice")
     page = client.get(f"/verify/{number}")
     assert page.status_code == 200
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    ok = client.post(
-        f"/verify/{number}", data={"csrf_token": token}, files={"file": ("a.pdf", pdfs["e_invoice"])}
-    )
+    pair = {"csrf_token": token, "number": number, "code": code}
+    ok = client.post("/verify", data=pair, files={"file": ("a.pdf", pdfs["e_invoice"])})
     assert 'data-result="genuine"' in ok.text
     assert f'data-testid="signer">{SIGNER}<' in ok.text
     assert re.search(r'data-testid="signed-at">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d<', ok.text)
@@ -76,9 +74,9 @@ def test_documents_download_and_verify(client, session, sms):
         if b"3,123.45" in pdfs["e_invoice"]
         else (pdfs["e_invoice"][:-20] + b"%% altered amount\n" + pdfs["e_invoice"][-20:])
     )
-    bad = client.post(f"/verify/{number}", data={"csrf_token": token}, files={"file": ("a.pdf", forged)})
+    bad = client.post("/verify", data=pair, files={"file": ("a.pdf", forged)})
     assert re.search(r'data-result="altered" data-reason="(broken|unreadable)"', bad.text), bad.text[-900:]
-    assert client.get("/verify/000").status_code == 404
+    assert client.post("/verify", data={**pair, "number": "000"}).status_code == 404
 
     # Another account sees nothing.
     factories.account_for(session, "13600000077")
@@ -93,17 +91,30 @@ def _downloaded(client, sms, session) -> dict[str, bytes]:  # type: ignore[no-un
     return {kind: client.get(url).content for url, kind in links}
 
 
-def _number(kind: str) -> str:
+def _pair(kind: str) -> tuple[str, str]:
+    """The document's number and the check code printed on it."""
     with DATABASE.session() as s:
-        number = s.scalar(select(DischargeDocument.number).where(DischargeDocument.kind == kind))
-    assert number
-    return number
+        row = s.scalar(select(DischargeDocument).where(DischargeDocument.kind == kind))
+        assert row is not None
+        return row.number, row.check_code
+
+
+def _number(kind: str) -> str:
+    return _pair(kind)[0]
+
+
+def _code(number: str) -> str:
+    with DATABASE.session() as s:
+        code = s.scalar(select(DischargeDocument.check_code).where(DischargeDocument.number == number))
+    assert code
+    return code
 
 
 def _verdict(client, number: str, data: bytes) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     page = client.get(f"/verify/{number}")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = client.post(f"/verify/{number}", data={"csrf_token": token}, files={"file": ("a.pdf", data)})
+    form = {"csrf_token": token, "number": number, "code": _code(number)}
+    r = client.post("/verify", data=form, files={"file": ("a.pdf", data)})
     assert r.status_code == 200
     found = re.search(r'data-result="(\w+)" data-reason="(\w+)"', r.text)
     assert found, r.text
@@ -160,7 +171,8 @@ def test_a_forgery_with_its_hash_recomputed_fails_on_the_signature(client, sessi
         s.commit()
     page = client.get(f"/verify/{number}")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    r = client.post(f"/verify/{number}", data={"csrf_token": token}, files={"file": ("a.pdf", forged)})
+    form = {"csrf_token": token, "number": number, "code": _code(number)}
+    r = client.post("/verify", data=form, files={"file": ("a.pdf", forged)})
     assert 'data-result="altered" data-reason="other_signer"' in r.text
     # Who signed it is shown, so a reader sees the name is copied, not vouched for.
     assert f'data-testid="signer">{SIGNER}<' in r.text

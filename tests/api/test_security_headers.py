@@ -59,7 +59,7 @@ def agent(monkeypatch):  # type: ignore[no-untyped-def]
         ("/api/v1/kiosk/me", 401),
         ("/api/v1/nothing-here", 404),
         ("/phone/does-not-exist", 404),
-        ("/verify/NO-SUCH-DOCUMENT", 404),
+        ("/verify/NO-SUCH-DOCUMENT", 200),  # the form asking for the check code: tells nothing
         ("/sandbox/pay/NO-SUCH-TRADE", 404),
     ],
 )

@@ -5,6 +5,7 @@ verification page."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -129,6 +130,7 @@ def _make(
                     ),
                     total_fen=summary.total_fen,
                     verify_url=url,
+                    check_code=check,
                 )
             )
         else:
@@ -152,6 +154,7 @@ def _make(
                     cash_fen=st.cash_fen,
                     over_cap_fen=int(split.get("over_cap_fen", 0)),
                     verify_url=url,
+                    check_code=check,
                 )
             )
         pdf = signing.sign_pdf(pdf, identity)
@@ -206,10 +209,16 @@ def _quantity(milli: int) -> str:
     return f"-{text}" if milli < 0 else text
 
 
-def by_number(session: Session, number: str) -> DischargeDocument:
-    row = session.scalar(select(DischargeDocument).where(DischargeDocument.number == number[:40]))
-    if row is None:
-        raise NotFound(N_("No document has this number."), code="document_not_found")
+def by_number_and_code(session: Session, number: str, code: str) -> DischargeDocument:
+    """The document only for its number together with its printed check code: a wrong pair and an
+    unknown number give the same answer, so the numbers (sequential for the lists) cannot be
+    walked and the code is never told to someone who only has the number."""
+    row = session.scalar(select(DischargeDocument).where(DischargeDocument.number == number.strip()[:40]))
+    given = code.strip().upper().encode()[:40]
+    # Compared even for an unknown number, so the timing does not tell the two apart.
+    expected = (row.check_code if row is not None else "-").upper().encode()
+    if not hmac.compare_digest(given, expected) or row is None:
+        raise NotFound(N_("No document has this number and check code."), code="document_not_found")
     return row
 
 
@@ -224,11 +233,10 @@ class Verdict:
     signed_at: datetime | None = None
 
 
-def check_copy(session: Session, number: str, pdf: bytes) -> Verdict:
+def check_copy(row: DischargeDocument, pdf: bytes) -> Verdict:
     """Genuine only if the hospital's certificate signed the whole file and the file is the one
     issued under this number. The signature is what a forger cannot redo: someone who changes a
     document and recomputes its hash (in the file or in the database) still fails it."""
-    row = by_number(session, number)
     check = signing.check_signature(pdf, certificates.hospital_trust(get_settings()))
     if not check.valid:
         return Verdict(False, check.outcome.value, check.signer, check.signed_at)

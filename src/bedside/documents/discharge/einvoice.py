@@ -33,7 +33,7 @@ INVOICE_SEAL_MM = 30.0
 INVOICE_QR_MM = 22.0
 INVOICE_TITLE = "医疗收费电子票据"
 INVOICE_NOTE = "票据由财政电子票据平台开具，票据真伪以财政电子票据查验平台查验结果为准。"
-INVOICE_VERIFY = "本院电子文书验真（签名与内容）："
+INVOICE_VERIFY = "本院电子文书验真（签名与内容，凭票据号码与校验码）："
 
 
 def render(inv: EInvoice) -> bytes:

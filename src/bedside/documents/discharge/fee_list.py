@@ -43,7 +43,7 @@ FEE_LIST_TITLE = "住院费用明细清单"
 CONTINUED = "（续）"
 LIST_QR_MM = 26.0
 # The QR code and the note beside it, below the grand total.
-CLOSING_MM = LIST_QR_MM + 8.0
+CLOSING_MM = LIST_QR_MM + 12.0  # QR, its caption and the check code under it
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def render(fl: FeeList) -> bytes:
 
     pages.ensure(pages.height(grand_total, _GRAND_TOTAL_COLUMNS) + CLOSING_MM)
     pages.row(grand_total, _GRAND_TOTAL_COLUMNS)
-    pages.closing(fl.verify_url)
+    pages.closing(fl.verify_url, fl.check_code)
     return bytes(pdf.output())
 
 
@@ -193,12 +193,14 @@ class _FeePages:
             x += col.width
         self.y += height
 
-    def closing(self, verify_url: str) -> None:
+    def closing(self, verify_url: str, check_code: str) -> None:
         side = LIST_QR_MM
         pdf = self.pdf
         x = LIST_MARGIN + LIST_WIDTH - side
         qr_code(pdf, verify_url, x, self.y + 4.0, side)
         put(pdf, x, self.y + 4.0 + side, side, 3.5, "扫码核验", 7, align=Align.C, color=GREY)
+        if check_code:  # the verification page asks for it together with the number
+            put(pdf, x, self.y + 7.5 + side, side, 3.5, f"核验码 {check_code}", 7, align=Align.C)
         note = "本清单按费用类别分组列出住院期间全部收费项目；如有疑问请咨询住院收费处。"
         put(pdf, LIST_MARGIN, self.y + 4.0, LIST_WIDTH - side - 4.0, 4.0, note, 7.5, color=GREY)
 

@@ -191,6 +191,8 @@ class FeeList:
     lines: tuple[FeeLine, ...]
     total_fen: int
     verify_url: str
+    # Printed beside the QR code: the verification page asks for it with the number.
+    check_code: str = ""
 
     def __post_init__(self) -> None:
         _require_stay(self.admitted_on, self.discharged_on)
@@ -231,6 +233,7 @@ class SettlementList:
     over_cap_fen: int
     verify_url: str
     other_fund_fen: int = 0
+    check_code: str = ""
 
     def __post_init__(self) -> None:
         _require_aware("settled_at", self.settled_at)

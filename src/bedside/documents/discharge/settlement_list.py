@@ -72,6 +72,8 @@ def render(sl: SettlementList) -> bytes:
     qr_x, qr_y, qr_side = m + w - SETTLEMENT_QR_MM, y - 4.0, SETTLEMENT_QR_MM
     qr_code(pdf, sl.verify_url, qr_x, qr_y, qr_side)
     put(pdf, qr_x, qr_y + qr_side, qr_side, 4.0, "扫码核验", 7.5, align=Align.C, color=GREY)
+    if sl.check_code:  # the verification page asks for it together with the number
+        put(pdf, qr_x, qr_y + qr_side + 4.0, qr_side, 4.0, f"核验码 {sl.check_code}", 7.5, align=Align.C)
     seal = seal_png(sl.hospital_name, SETTLEMENT_SEAL_LABEL)
     image(pdf, seal, m + 40.0, y + 3.0 - SETTLEMENT_SEAL_MM / 2, SETTLEMENT_SEAL_MM)
     note = "本清单为医保结算结果摘要，由医院自助服务系统生成；以医保经办机构记录为准。"
