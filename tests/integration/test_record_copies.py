@@ -23,6 +23,7 @@ from bedside.payments import refunds as payment_refunds
 from bedside.payments import worker
 from bedside.payments.models import PaymentOrder, Refund
 from bedside.payments.sandbox import server as sandbox
+from bedside.records import queries as records_queries
 from bedside.records import service as records
 from bedside.records.models import RecordCopyRequest
 from bedside.staff import service as staff_service
@@ -165,7 +166,7 @@ def test_request_pay_verify_copy_mail_each_change_pushed(session):
         with pytest.raises(InvalidInput):
             records.act(s, office, req.id, "mail", carrier="pigeon", tracking_no="SF1234567890")
         records.act(s, office, req.id, "mail", carrier="sf", tracking_no="sf1234567890")
-        assert records.open_for_patient(s, ip.adm.patient.id) == []
+        assert records_queries.open_for_patient(s, ip.adm.patient.id) == []
     _drain()
     assert _state(req.id) == "mailed"
     expected = [
@@ -194,7 +195,7 @@ def test_reject_refunds_the_fee_to_its_origin_and_the_ledger_balances(session):
         req = records.submit(s, ip.adm.me, ip.adm.patient.id, _copy_in(ip, "copy-key-0002", "pickup"))
         account_id = deposits.account_for_notice(s, ip.adm.patient.id, ip.notice_id).id
         assert req.fee_fen == 1000  # no postage for pick-up
-        assert [o.notice_id for o in records.open_for_patient(s, ip.adm.patient.id)] == [ip.notice_id]
+        assert [o.notice_id for o in records_queries.open_for_patient(s, ip.adm.patient.id)] == [ip.notice_id]
     before = _balance(account_id)
     order = _pay(ip.adm.me, req.id, "copy-pay-0002")
     assert _balance(account_id) == before

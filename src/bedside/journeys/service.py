@@ -23,7 +23,7 @@ from bedside.journeys.rules import (
     SurveyView,
     next_step,
 )
-from bedside.records import service as records_service
+from bedside.records import queries as records_queries
 from bedside.reports import service as reports_service
 from bedside.settings import get_settings
 from bedside.surveys import service as surveys_service
@@ -73,7 +73,7 @@ def snapshot(
         )
     copies = tuple(
         RecordCopyView(id=c.id, state=c.state, url=c.url)
-        for c in records_service.open_for_patient(session, patient_id)
+        for c in records_queries.open_for_patient(session, patient_id)
     )
     department_names = {n.id: v.department for n, v in zip(notices, views, strict=True)}
     surveys = tuple(

@@ -9,7 +9,7 @@ from bedside.core.events import subscribe
 from bedside.core.money import format_yuan
 from bedside.notifications import service as notifications
 from bedside.patients import service as patients_service
-from bedside.records import service
+from bedside.records import queries as records_queries
 from bedside.records.events import RecordCopyChanged
 from bedside.settings import get_settings
 
@@ -26,7 +26,7 @@ CARRIER_NAMES_EN = {
 
 @subscribe(RecordCopyChanged)
 def copy_changed(session: Session, event: RecordCopyChanged) -> None:
-    req = service.get(session, event.request_id)
+    req = records_queries.get(session, event.request_id)
     params = {
         "patient": patients_service.get(session, event.patient_id).name,
         "fee": format_yuan(req.fee_fen),

@@ -15,6 +15,7 @@ from bedside.core.errors import DomainError
 from bedside.hospital import service as hospital_service
 from bedside.patients import service as patients_service
 from bedside.records import fees
+from bedside.records import queries as records_queries
 from bedside.records import service as records_service
 from bedside.records.states import CopyState
 from bedside.staff.roles import Role
@@ -30,7 +31,7 @@ Office = Annotated[StaffContext, staff_with(Role.RECORDS_OFFICE, Role.ADMIN)]
 @router.get("/records")
 def queue(request: Request, session: DbSession, me: Office, state: str = "") -> Response:
     chosen = state if state in {s.value for s in CopyState} else ""
-    rows = records_service.queue(session, me.actor, chosen)
+    rows = records_queries.queue(session, me.actor, chosen)
     # A list of names is not a read of anyone's record; opening a request is (and is audited).
     names = {r.patient_id: patients_service.get(session, r.patient_id).name for r in rows}
     ctx = {"rows": rows, "names": names, "state": chosen, "states": list(CopyState), "rl": fees.LABELS}
@@ -38,15 +39,15 @@ def queue(request: Request, session: DbSession, me: Office, state: str = "") -> 
 
 
 def _detail_ctx(session: DbSession, me: StaffContext, request_id: int) -> dict[str, Any]:
-    req = records_service.read_for_staff(session, me.actor, request_id)
+    req = records_queries.read_for_staff(session, me.actor, request_id)
     notice = admissions_service.get(session, req.notice_id)
     return {
         "req": req,
         "patient": patients_service.get(session, req.patient_id),
         "notice": notice,
         "department": hospital_service.get_department(session, notice.department_id),
-        "history": records_service.history(session, req.id),
-        "orders": records_service.orders(session, req.id),
+        "history": records_queries.history(session, req.id),
+        "orders": records_queries.orders(session, req.id),
         "rl": fees.LABELS,
         "fees": fees,
         "form": {},

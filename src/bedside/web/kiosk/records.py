@@ -15,6 +15,7 @@ from bedside.core.i18n import N_
 from bedside.hospital import service as hospital_service
 from bedside.payments import service as payments_service
 from bedside.records import fees
+from bedside.records import queries as records_queries
 from bedside.records import service as records_service
 from bedside.records.models import RecordCopyRequest
 from bedside.settings import get_settings
@@ -40,12 +41,12 @@ def _base(me: KioskPatient) -> dict[str, Any]:
 
 
 def _mine(session: DbSession, me: KioskPatient, request_id: int) -> RecordCopyRequest:
-    return records_service.get_for_patients(session, request_id, {me.patient.id})
+    return records_queries.get_for_patients(session, request_id, {me.patient.id})
 
 
 @router.get("/records")
 def records(request: Request, session: DbSession, me: KioskPatient) -> Response:
-    rows = records_service.for_patients(session, {me.patient.id})
+    rows = records_queries.for_patients(session, {me.patient.id})
     return render(request, "kiosk/records.html", {**_base(me), "rows": rows})
 
 
@@ -85,7 +86,7 @@ def _detail_ctx(session: DbSession, me: KioskPatient, request_id: int) -> dict[s
     return {
         **_base(me),
         "req": req,
-        "history": records_service.history(session, req.id),
+        "history": records_queries.history(session, req.id),
         "request_key": secrets.token_urlsafe(16),
     }
 
@@ -126,7 +127,7 @@ def pay(
 
 def _payment_ctx(session: DbSession, me: KioskPatient, request_id: int, order_id: int) -> dict[str, Any]:
     req = _mine(session, me, request_id)
-    return {**_base(me), "req": req, "order": records_service.order_of(session, req.id, order_id)}
+    return {**_base(me), "req": req, "order": records_queries.order_of(session, req.id, order_id)}
 
 
 @router.get("/records/{request_id}/payments/{order_id}")

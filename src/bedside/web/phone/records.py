@@ -17,6 +17,7 @@ from bedside.core.i18n import N_
 from bedside.hospital import service as hospital_service
 from bedside.payments import service as payments_service
 from bedside.records import fees
+from bedside.records import queries as records_queries
 from bedside.records import service as records_service
 from bedside.records.models import RecordCopyRequest
 from bedside.web import security
@@ -34,7 +35,7 @@ def _common(me: AccountUser) -> dict[str, Any]:
 
 
 def _mine(session: DbSession, me: AccountUser, request_id: int) -> RecordCopyRequest:
-    return records_service.get_for_patients(
+    return records_queries.get_for_patients(
         session, request_id, accounts_service.patient_ids_of(session, me.account.id)
     )
 
@@ -42,7 +43,7 @@ def _mine(session: DbSession, me: AccountUser, request_id: int) -> RecordCopyReq
 @router.get("/records")
 def records(request: Request, session: DbSession, me: AccountUser, p: IdQuery = None) -> Response:
     links = accounts_service.patients_of(session, me.account.id)
-    rows = records_service.for_patients(session, {pt.id for _, pt in links})
+    rows = records_queries.for_patients(session, {pt.id for _, pt in links})
     names = {pt.id: pt.name for _, pt in links}
     ctx = {**_common(me), "rows": rows, "names": names, "links": links, "chosen": p if p in names else None}
     return render(request, "phone/records.html", ctx)
@@ -100,8 +101,8 @@ def _detail_ctx(session: DbSession, me: AccountUser, request_id: int) -> dict[st
         **_common(me),
         "req": req,
         "patient": patient,
-        "history": records_service.history(session, req.id),
-        "orders": records_service.orders(session, req.id),
+        "history": records_queries.history(session, req.id),
+        "orders": records_queries.orders(session, req.id),
         "request_key": secrets.token_urlsafe(16),
     }
 
@@ -143,7 +144,7 @@ def pay(
 
 def _payment_ctx(session: DbSession, me: AccountUser, request_id: int, order_id: int) -> dict[str, Any]:
     req = _mine(session, me, request_id)
-    return {**_common(me), "req": req, "order": records_service.order_of(session, req.id, order_id)}
+    return {**_common(me), "req": req, "order": records_queries.order_of(session, req.id, order_id)}
 
 
 @router.get("/records/{request_id}/payments/{order_id}")
