@@ -26,7 +26,7 @@ from bedside.core.states import InvalidTransition
 from bedside.fleet import metrics, service, upkeep
 from bedside.fleet import rules as fleet_rules
 from bedside.fleet.events import FleetAlertEscalated, FleetAlertRaised
-from bedside.fleet.models import FleetAlert, KioskPlacement, OnCall
+from bedside.fleet.models import FleetAlert, KioskPlacement, OnCall, StandIn
 from bedside.fleet.states import ALERT_MACHINE, LIVE_ALERT_STATES, AlertState
 from bedside.kiosks import service as kiosks_service
 from bedside.kiosks import telemetry as kiosk_telemetry
@@ -64,6 +64,7 @@ def evaluate(session: Session, now: datetime | None = None) -> dict[str, int]:
     history = _history(session, now - rules.usage_window)
     status = kiosk_telemetry.latest(session)
     places = {p.kiosk_id: p for p in session.scalars(select(KioskPlacement))}
+    serving = set(session.scalars(select(StandIn.spare_kiosk_id).where(StandIn.ended_at.is_(None))))
     live: dict[str | None, FleetAlert] = {
         a.open_key: a
         for a in session.scalars(select(FleetAlert).where(FleetAlert.state.in_(list(LIVE_ALERT_STATES))))
@@ -90,8 +91,9 @@ def evaluate(session: Session, now: datetime | None = None) -> dict[str, int]:
             for name in readings.consumables
         }
         metrics.observe(kiosk.code, now, readings, place.out_of_service or not kiosk.active, rules)
-        # A kiosk taken out of service is known to be down: nobody is paged about it.
-        if place.out_of_service or not kiosk.active:
+        # A kiosk taken out of service is known to be down, and a spare on the shelf is off
+        # until it stands in somewhere: nobody is paged about either.
+        if place.out_of_service or not kiosk.active or (place.spare and kiosk.id not in serving):
             continue
         found = fleet_rules.conditions(rules, readings, now, local_hour)
         found += fleet_rules.upkeep_conditions(rules, done.get(kiosk.id, {}), kiosk.created_at, local_now)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from bedside.fleet import alerts as fleet_alerts
-from bedside.fleet import service, tickets
+from bedside.fleet import commands, service, tickets
 from bedside.staff.roles import Role
 from bedside.web import security
 from bedside.web.deps import DbSession, IdPath, KioskDevice, StaffContext, staff_with
@@ -124,3 +124,29 @@ def report_fault(body: FaultIn, session: DbSession, device: KioskDevice) -> Tick
         session, device.actor, device.kiosk.id, fault=body.fault, fault_class=body.fault_class, source="kiosk"
     )
     return TicketOut(id=t.id, state=t.state, sla_due_at=t.sla_due_at)
+
+
+class CommandOut(BaseModel):
+    id: int
+    action: str
+
+
+class CommandResultIn(BaseModel):
+    ok: bool
+    detail: str = Field(default="", max_length=300)
+    # A screenshot's PNG, base64: at most 4 MB decoded.
+    screenshot_png_b64: str | None = Field(default=None, max_length=6 * 1024 * 1024)
+
+
+@kiosk_router.get("/commands")
+def pending_commands(session: DbSession, device: KioskDevice) -> list[CommandOut]:
+    """The agent's round: the remote actions waiting for this kiosk (now marked sent)."""
+    return [CommandOut(id=c.id, action=c.action) for c in commands.for_agent(session, device.kiosk.id)]
+
+
+@kiosk_router.post("/commands/{command_id}/result")
+def command_result(
+    command_id: IdPath, body: CommandResultIn, session: DbSession, device: KioskDevice
+) -> CommandOut:
+    c = commands.answer(session, device.kiosk.id, command_id, body.ok, body.detail, body.screenshot_png_b64)
+    return CommandOut(id=c.id, action=c.action)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bedside.fleet import models as _models  # noqa: F401 - wiring loads the domain from here
 from bedside.fleet import notify as _notify  # noqa: F401
+from bedside.fleet import rollout_models as _rollout_models  # noqa: F401
 from bedside.fleet import service
 from bedside.kiosks import telemetry
 

@@ -63,3 +63,16 @@ FAULT_CLASS = {
     "other": N_("Other"),
 }
 SOURCE = {"alert": N_("Alert"), "kiosk": N_("Kiosk"), "manual": N_("By hand")}
+COMMAND = {
+    "reload_page": N_("Reload the kiosk page"),
+    "restart_agent": N_("Restart the device agent"),
+    "screenshot": N_("Take a screenshot"),
+    "test_print": N_("Print a test receipt"),
+}
+COMMAND_STATE = {
+    "pending": N_("Waiting for the kiosk"),
+    "sent": N_("Sent"),
+    "done": N_("Done"),
+    "failed": N_("Failed"),
+    "expired": N_("Expired"),
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bedside.core.db import Base, utcnow
@@ -158,3 +158,37 @@ class UpkeepRecord(Base):
     done_by: Mapped[int | None]
     done_by_label: Mapped[str] = mapped_column(String(100))
     done_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class KioskCommand(Base):
+    """A remote action an engineer asked of one kiosk: the page reloads on its next poll, the
+    agent runs the others on its next round and answers with the result (a screenshot's PNG)."""
+
+    __tablename__ = "fleet_kiosk_commands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(10), index=True)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    result: Mapped[str] = mapped_column(String(300), default="")
+    screenshot: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+
+class TicketPhoto(Base):
+    """A photo of the fault, re-encoded on upload (no EXIF); shown to ops engineers only."""
+
+    __tablename__ = "fleet_ticket_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("fleet_repair_tickets.id", ondelete="CASCADE"), index=True
+    )
+    content_type: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -91,6 +91,16 @@ def placement(session: Session, kiosk_id: int) -> KioskPlacement:
     return row
 
 
+def out_of_service(session: Session, kiosk_id: int) -> tuple[bool, str]:
+    """Read only (the kiosk page asks every 30 seconds): out of service, and why."""
+    row = session.execute(
+        select(KioskPlacement.out_of_service, KioskPlacement.out_of_service_reason).where(
+            KioskPlacement.kiosk_id == kiosk_id
+        )
+    ).first()
+    return (bool(row[0]), str(row[1])) if row else (False, "")
+
+
 def _parse_times(raw: Mapping[str, Any]) -> dict[str, datetime | None]:
     return {k: datetime.fromisoformat(v) if v else None for k, v in raw.items()}
 

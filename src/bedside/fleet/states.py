@@ -102,3 +102,23 @@ TICKET_STAMPS = {
     "close": "closed_at",
     "cancel": "closed_at",
 }
+
+
+class CommandState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"  # handed to the agent (or the page), no answer yet
+    DONE = "done"
+    FAILED = "failed"
+    EXPIRED = "expired"  # nobody picked it up in time: a kiosk that was off does not act later
+
+
+COMMAND_TRANSITIONS: dict[tuple[CommandState, str], CommandState] = {
+    (CommandState.PENDING, "send"): CommandState.SENT,
+    (CommandState.PENDING, "expire"): CommandState.EXPIRED,
+    # The page's reload is done the moment it is told.
+    (CommandState.PENDING, "done"): CommandState.DONE,
+    (CommandState.SENT, "done"): CommandState.DONE,
+    (CommandState.SENT, "fail"): CommandState.FAILED,
+    (CommandState.SENT, "expire"): CommandState.EXPIRED,
+}
+COMMAND_MACHINE: Machine[CommandState] = Machine("fleet_command", COMMAND_TRANSITIONS)

@@ -134,6 +134,33 @@ def from_alert(session: Session, actor: Actor, alert_id: int, responsible: str =
     )
 
 
+KIOSK_FAULT_CLASSES = ("printer", "reader", "screen", "payment", "other")
+
+
+def report_from_kiosk(
+    session: Session, actor: Actor, kiosk_id: int, fault_class: str, fault: str
+) -> RepairTicket:
+    """The kiosk's own "report a fault" button, pressed by a patient or staff member. The same
+    fault reported again while its ticket is open joins that ticket instead of opening another,
+    so a queue of patients pressing it makes one repair, not ten."""
+    if fault_class not in KIOSK_FAULT_CLASSES:
+        raise InvalidInput(N_("Choose what is not working."), code="invalid_fault_class", field="fault_class")
+    existing = session.scalar(
+        select(RepairTicket).where(
+            RepairTicket.kiosk_id == kiosk_id,
+            RepairTicket.fault_class == fault_class,
+            RepairTicket.source == "kiosk",
+            RepairTicket.state.in_(list(OPEN_TICKET_STATES)),
+        )
+    )
+    text = fault.strip() or str(fault_class)
+    if existing is not None:
+        _step(session, existing, actor, "reported_again", existing.state, text)
+        session.commit()
+        return existing
+    return open_ticket(session, actor, kiosk_id, fault=text, fault_class=fault_class, source="kiosk")
+
+
 def get(session: Session, ticket_id: int) -> RepairTicket:
     ticket = session.get(RepairTicket, ticket_id)
     if ticket is None:

@@ -35,6 +35,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bedside.core.logging import configure as configure_logging
+from bedside.kiosk_agent.commands import CommandRunner
 from bedside.kiosk_agent.config import LISTEN_HOST, AgentSettings, origin_of
 from bedside.kiosk_agent.control_page import CONTROL_HTML
 from bedside.kiosk_agent.drivers import (
@@ -51,8 +52,10 @@ from bedside.kiosk_agent.drivers import (
     IdCard,
     ZplTcpPrinter,
 )
+from bedside.kiosk_agent.read_signing import ReadSigner
 from bedside.kiosk_agent.simulators import OutputFolder, Person, SimulatedModule, simulated_devices
 from bedside.kiosk_agent.telemetry import TelemetryReporter, build_report
+from bedside.kiosk_agent.updater import Updater
 
 log = logging.getLogger(__name__)
 
@@ -214,17 +217,23 @@ class FrameStore:
         raise BadInput("unknown_frame", "No recent frame has this id; capture again.")
 
 
-def operations(frames: FrameStore) -> dict[str, dict[str, Operation]]:
+def operations(frames: FrameStore, signer: ReadSigner | None = None) -> dict[str, dict[str, Operation]]:
+    signer = signer or ReadSigner(None)
+
     def pdf(d: Devices, b: PdfIn) -> Any:
         return d.laser_printer.print_pdf(_b64(b.data_base64), copies=b.copies, title=b.title)
 
     def match(d: Devices, b: MatchIn) -> Any:
         return d.face_matcher.match(frames.get(b.frame_id), b.resident_id, b.name)
 
+    def scan(d: Devices, _: Any) -> Any:
+        text = d.scanner.scan()
+        return signer.scan(ScanOut(text=text), text)
+
     ops: dict[str, dict[str, Operation]] = {
-        "id_reader": {"read": Operation(Empty, lambda d, _: d.id_reader.read())},
-        "card_reader": {"read": Operation(Empty, lambda d, _: d.card_reader.read())},
-        "scanner": {"scan": Operation(Empty, lambda d, _: ScanOut(text=d.scanner.scan()))},
+        "id_reader": {"read": Operation(Empty, lambda d, _: signer.id_card(d.id_reader.read()))},
+        "card_reader": {"read": Operation(Empty, lambda d, _: signer.card(d.card_reader.read()))},
+        "scanner": {"scan": Operation(Empty, scan)},
         "pin_pad": {"pay": Operation(PayIn, lambda d, b: d.pin_pad.pay(b.amount_fen, b.reference))},
         "receipt_printer": {
             "print": Operation(EscposIn, lambda d, b: d.receipt_printer.print_escpos(_b64(b.data_base64)))
@@ -419,7 +428,8 @@ def create_agent_app(
     client = http or httpx.Client(timeout=config.fetch_timeout_seconds)
     fetcher = Fetcher(config, client)
     frames = FrameStore()
-    ops = operations(frames)
+    key = config.kiosk_key.get_secret_value() if config.kiosk_key is not None else None
+    ops = operations(frames, ReadSigner(key))
     folder = OutputFolder(config.output_path)
 
     @asynccontextmanager
@@ -631,6 +641,9 @@ def run(settings: AgentSettings | None = None) -> None:
     app = create_agent_app(settings, devices=devices)
     reporter = TelemetryReporter(settings, devices)
     reporter.start()
+    updater = _updater(settings, devices)
+    commands = CommandRunner(settings, devices, httpx.Client(timeout=settings.fetch_timeout_seconds))
+    commands.start()
     log.info(
         "kiosk agent on http://%s:%s (control page /control), output in %s",
         LISTEN_HOST,
@@ -648,3 +661,16 @@ def run(settings: AgentSettings | None = None) -> None:
         )
     finally:
         reporter.stop()
+        commands.stop()
+        if updater is not None:
+            updater.stop()
+
+
+def _updater(settings: AgentSettings, devices: Devices) -> Updater | None:
+    if settings.update_dir is None or settings.update_public_key_file is None:
+        return None
+    idle = settings.update_idle_seconds
+    client = httpx.Client(timeout=settings.fetch_timeout_seconds)
+    updater = Updater(settings, client, is_idle=lambda: devices.transactions.idle_for(idle))
+    updater.start()
+    return updater

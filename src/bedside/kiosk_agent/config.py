@@ -38,6 +38,18 @@ class AgentSettings(BaseSettings):
     fetch_timeout_seconds: float = Field(default=15, gt=0, le=120)
     software_version: str = Field(default=f"bedside-kiosk-agent {__version__}", max_length=40)
     simulator_pin: str = Field(default="123456", pattern=r"^\d{4,12}$")
+    # Software updates (hawkBit DDI, bedside.kiosk_agent.updater): where versions are unpacked
+    # and `current` points, and the release public key bundles must be signed with. Unset: the
+    # agent does not update itself.
+    update_dir: Path | None = None
+    update_public_key_file: Path | None = None
+    update_tenant: str = Field(default="default", pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    # The remote "take a screenshot": a command that prints the screen as PNG on stdout (e.g.
+    # "grim -" on Wayland, "import -window root png:-" on X11). Unset: a picture of the agent's
+    # own status, as the simulator has no screen.
+    screenshot_command: str | None = Field(default=None, max_length=200)
+    # A kiosk whose devices were quiet this long is idle and may apply an update.
+    update_idle_seconds: float = Field(default=120, ge=0, le=3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
 

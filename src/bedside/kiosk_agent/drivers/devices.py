@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from bedside.kiosk_agent.drivers.events import DeviceEvent, EventBus
@@ -34,6 +35,8 @@ TRANSACTIONS = (
     "wristbands_printed",
     "notes_accepted",
     "card_payments",
+    # The fleet's "repeated payment failures at one kiosk" rule counts this one.
+    "payment_failures",
 )
 _COUNTED = {
     ("receipt_printer", "printed"): "receipts_printed",
@@ -41,6 +44,7 @@ _COUNTED = {
     ("wristband_printer", "printed"): "wristbands_printed",
     ("cash_acceptor", "note_accepted"): "notes_accepted",
     ("pin_pad", "payment_approved"): "card_payments",
+    ("pin_pad", "payment_declined"): "payment_failures",
 }
 
 
@@ -51,10 +55,16 @@ class Transactions:
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(TRANSACTIONS, 0)
         self.last_error: str | None = None
+        self._last_event = time.monotonic()
         bus.listen(self._on_event)
+
+    def idle_for(self, seconds: float) -> bool:
+        """No device did anything for `seconds`: nobody is using the kiosk, so it may update."""
+        return time.monotonic() - self._last_event >= seconds
 
     def _on_event(self, event: DeviceEvent) -> None:
         with self._lock:
+            self._last_event = time.monotonic()
             key = _COUNTED.get((event.kind, event.type))
             if key is not None:
                 self._counts[key] += 1

@@ -158,12 +158,15 @@ class SimulatedModule(DriverBase):
             if code is not None:
                 state: Literal["offline", "fault"] = "offline" if code == "offline" else "fault"
                 return ModuleStatus(kind=self.kind, state=state, detail=code, consumables=consumables)
-            low = sorted(name for name, left in consumables.items() if left <= LOW_PERCENT)
-            if low:
-                return ModuleStatus(
-                    kind=self.kind, state="warning", detail=f"{low[0]}_low", consumables=consumables
-                )
+            warning = self._warning(consumables)
+            if warning:
+                return ModuleStatus(kind=self.kind, state="warning", detail=warning, consumables=consumables)
             return ModuleStatus(kind=self.kind, state="ok", consumables=consumables)
+
+    def _warning(self, consumables: dict[str, int]) -> str | None:
+        """A consumable about to run out (percent left)."""
+        low = sorted(name for name, left in consumables.items() if left <= LOW_PERCENT)
+        return f"{low[0]}_low" if low else None
 
     def control_state(self) -> dict[str, Any]:
         with self._lock:

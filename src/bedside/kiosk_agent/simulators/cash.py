@@ -18,9 +18,14 @@ class SimCashAcceptor(SimulatedModule):
     kind = "cash_acceptor"
     injectable = INJECTABLE[kind]
 
+    # Notes the cassette holds before it must be emptied.
+    capacity = 1000
+    full_percent = 90
+
     def __init__(self, bus: EventBus) -> None:
         super().__init__(bus)
         self._session: CashSession | None = None
+        self.stacked = 0  # notes in the cassette since it was last emptied
 
     def enable(self, session_id: str, limit_fen: int) -> CashSession:
         if not SESSION_ID.match(session_id):
@@ -82,6 +87,7 @@ class SimCashAcceptor(SimulatedModule):
             note = CashNote(seq=len(current.notes) + 1, denomination_fen=denomination_fen, at=now())
             current.notes.append(note)
             current.total_fen += denomination_fen
+            self.stacked += 1
             data = {
                 "session_id": current.session_id,
                 "seq": note.seq,
@@ -91,8 +97,26 @@ class SimCashAcceptor(SimulatedModule):
             self._emit("note_accepted", **data)
             return {"result": "accepted", **data}
 
+    def refill(self) -> None:
+        """The engineer emptied the cassette (the count goes to cash reconciliation)."""
+        with self._lock:
+            self.stacked = 0
+            if self._fault == "cash_box_full":
+                self._recovered()
+
+    def _depleted(self) -> str | None:
+        return "cash_box_full" if self.stacked >= self.capacity else None
+
+    def _consumables(self) -> dict[str, int]:
+        # Unlike paper, the cash box is reported as how full it is.
+        return {"cash_box": min(100, 100 * self.stacked // self.capacity)}
+
+    def _warning(self, consumables: dict[str, int]) -> str | None:
+        return "cash_box_nearly_full" if consumables["cash_box"] >= self.full_percent else None
+
     def _control_extra(self) -> dict[str, Any]:
         return {
+            "stacked": self.stacked,
             "session": self._session.model_dump(mode="json") if self._session else None,
             "denominations_fen": list(DENOMINATIONS_FEN),
         }

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from bedside.core.db import get_database, utcnow
 from bedside.core.errors import DomainError
 from bedside.fleet import alerts as fleet_alerts
-from bedside.fleet import labels, tickets
+from bedside.fleet import commands, labels, tickets
 from bedside.fleet import service as fleet_service
 from bedside.kiosks import service as kiosks_service
 from bedside.staff.roles import Role
@@ -151,6 +151,8 @@ def _kiosk_ctx(session: DbSession, kiosk_id: int) -> dict[str, Any]:
         "fault_classes": tickets.FAULT_CLASSES,
         "form": {},
         "upkeep_url": f"/console/fleet/kiosks/{kiosk_id}/upkeep",
+        "commands": commands.recent(session, kiosk_id),
+        "command_actions": commands.ACTIONS,
     }
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from bedside.core import images
 from bedside.core.errors import DomainError
 from bedside.fleet import alerts as fleet_alerts
-from bedside.fleet import labels, tickets
+from bedside.fleet import labels, photos, tickets
 from bedside.fleet import service as fleet_service
 from bedside.fleet.states import TICKET_MACHINE, TicketState
 from bedside.kiosks import service as kiosks_service
@@ -94,6 +95,7 @@ def _ticket_ctx(session: DbSession, ticket_id: int) -> dict[str, Any]:
         "spares": spares,
         "actions": TICKET_MACHINE.allowed(TicketState(ticket.state)),
         "minutes": tickets.repair_minutes(ticket),
+        "photos": photos.listing(session, ticket_id),
         "fl": labels,
         "form": {},
     }
@@ -145,6 +147,32 @@ def stand_in(
         ctx = {**_ticket_ctx(session, ticket_id), **_chrome(request, me)}
         return form_error(request, "console/fleet_ticket.html", ctx, exc)
     return RedirectResponse(f"/console/fleet/tickets/{ticket_id}", status_code=303)
+
+
+@router.post("/tickets/{ticket_id}/photos")
+def add_photo(
+    request: Request,
+    session: DbSession,
+    me: Ops,
+    ticket_id: IdPath,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    try:
+        data = file.file.read(images.MAX_BYTES + 1) if file is not None else b""
+        photos.add(session, me.actor, ticket_id, data)
+    except DomainError as exc:
+        session.rollback()
+        ctx = {**_ticket_ctx(session, ticket_id), **_chrome(request, me)}
+        return form_error(request, "console/fleet_ticket.html", ctx, exc)
+    return RedirectResponse(f"/console/fleet/tickets/{ticket_id}#photos", status_code=303)
+
+
+@router.get("/tickets/{ticket_id}/photos/{photo_id}")
+def photo(session: DbSession, me: Ops, ticket_id: IdPath, photo_id: IdPath) -> Response:
+    row = photos.content(session, ticket_id, photo_id)
+    body, kind = row.content, row.content_type
+    session.commit()
+    return Response(body, media_type=kind, headers={"Cache-Control": "private, no-store"})
 
 
 def _on_call_ctx(session: DbSession) -> dict[str, Any]:
