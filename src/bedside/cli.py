@@ -12,9 +12,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bedside.cli_admin import register as _register_admin
+from bedside.fleet.cli import release_app
+
 app = typer.Typer(help="Bedside: one-stop self-service admission and discharge.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(release_app, name="kiosk-release")
 console = Console(soft_wrap=True)
 
 
@@ -281,83 +285,55 @@ def kiosk_agent() -> None:
     run()
 
 
-@app.command("create-integration")
-def create_integration(
-    name: str,
-    scope: Annotated[
-        list[str], typer.Option(help="admission_notices, charges, reports, patients, orders (repeat)")
-    ],
+@app.command()
+def reconcile(
+    day: Annotated[str, typer.Option("--date", help="YYYY-MM-DD (default: yesterday)")] = "",
+    channel: Annotated[str | None, typer.Option(help="wechat | alipay | cash (default: all)")] = None,
+    folder: Annotated[Path | None, typer.Option(help="pick statement files up from here first")] = None,
 ) -> None:
-    """Register a machine client (the HIS) and print its key, once."""
+    """Import the day's statements (channel client, or FOLDER) and reconcile them against the books."""
+    from datetime import date, timedelta
+
+    from rich.progress import Progress
+
     from bedside import wiring  # noqa: F401
     from bedside.core import db
-    from bedside.core.audit import SYSTEM
+    from bedside.core.clock import local_today
     from bedside.core.errors import DomainError
-    from bedside.integrations import service
+    from bedside.reconciliation import jobs
 
+    try:
+        bill_date = date.fromisoformat(day) if day else local_today() - timedelta(days=1)
+    except ValueError:
+        console.print("[red]--date must be YYYY-MM-DD[/red]")
+        raise typer.Exit(2) from None
+    if channel not in (None, "wechat", "alipay", "cash"):
+        console.print("[red]--channel must be wechat, alipay or cash[/red]")
+        raise typer.Exit(2)
     database = db.configure(_settings().database_url)
-    with database.session() as session:
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(f"reconciling {bill_date}", total=None)
+
+        def step(name: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"reconciling {bill_date}: {name}")
+
         try:
-            client, key = service.register(session, SYSTEM, name, scope)
-        except DomainError as exc:
-            console.print(f"[red]{exc.code}[/red]")
-            raise typer.Exit(1) from None
-    console.print(f"integration client {client.name} ({', '.join(client.scopes)})")
-    console.print(f"key (shown once): {key}")
-    console.print("send it as: Authorization: Bearer <key>")
-
-
-@app.command("his-deliveries")
-def his_deliveries(
-    resend: Annotated[int | None, typer.Option(help="send this failed delivery again")] = None,
-) -> None:
-    """List the HIS write-back deliveries that failed or keep being retried; --resend ID after a fix."""
-    from bedside import wiring  # noqa: F401
-    from bedside.core import db
-    from bedside.integrations import writeback
-
-    database = db.configure(_settings().database_url)
-    with database.session() as session:
-        if resend is not None:
-            if writeback.resend(session, resend) is None:
-                console.print(f"[red]no failed delivery {resend}[/red]")
-                raise typer.Exit(1)
-            console.print(f"delivery {resend} queued again")
-            return
-        rows = writeback.problems(session)
-        for row in rows:
-            console.print(
-                f"{row.id:>6} {row.state:<8} {row.stream:<14} {row.event:<20} attempts {row.attempts} "
-                f"last {row.last_status or '-'} {row.last_error or ''}",
-                highlight=False,
-            )
-        if not rows:
-            console.print("no failed or retried HIS deliveries")
-
-
-@app.command("create-admin")
-def create_admin(
-    username: str,
-    full_name: Annotated[str, typer.Option("--name")] = "Administrator",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
-) -> None:
-    """Create the first administrator of a fresh installation."""
-    from bedside import wiring  # noqa: F401
-    from bedside.core import db
-    from bedside.core.audit import SYSTEM
-    from bedside.core.errors import DomainError
-    from bedside.staff import service as staff_service
-
-    database = db.configure(_settings().database_url)
-    with database.session() as session:
-        try:
-            staff_service.create_user(
-                session, SYSTEM, username=username, full_name=full_name, password=password, roles=["admin"]
+            outcome = jobs.reconcile_day(
+                database.session_factory, bill_date, folder=folder, channel=channel, progress=step
             )
         except DomainError as exc:
             console.print(f"[red]{exc.code}[/red]: {exc.localized('en')}")
             raise typer.Exit(1) from exc
-    console.print(f"[green]administrator {username} created[/green]")
+    if outcome.get("closed"):
+        console.print(f"{bill_date} is closed; nothing changed")
+        return
+    for name, code in outcome["missing"].items():
+        console.print(f"[yellow]{name}: no statement ({code})[/yellow]")
+    console.print(f"{bill_date}: {outcome['found']} discrepancies, {outcome['added']} new")
+
+
+# The installation's administrative commands live beside this file, to keep each file small.
+_register_admin(app, _settings, console)
 
 
 if __name__ == "__main__":

@@ -288,9 +288,11 @@ def test_the_it_team_registers_a_vendor_from_the_command_line(session) -> None: 
     f.staff(session, "vendor.cli", "care_vendor")
     runner = CliRunner()
     ok = runner.invoke(
-        app, ["create-care-vendor", "安心陪护", "--merchant-no", "M-CLI-1", "--staff", "vendor.cli"]
+        app, ["create-care-vendor", "安心陪护", "--merchant-no", "1900000077", "--staff", "vendor.cli"]
     )
     assert ok.exit_code == 0, ok.output
     assert "key (shown once): cv_" in ok.output
-    missing = runner.invoke(app, ["create-care-vendor", "X", "--merchant-no", "M2", "--staff", "nobody"])
+    missing = runner.invoke(
+        app, ["create-care-vendor", "X", "--merchant-no", "1900000078", "--staff", "nobody"]
+    )
     assert missing.exit_code == 1 and "no staff user nobody" in missing.output

@@ -28,6 +28,7 @@ from tests import factories
 from tests.conftest import DATABASE
 from tests.helpers import phone_login, staff_login
 from tests.integration.discharge.conftest import admitted, pay
+from tests.reliability import apiworld_new
 
 # Status codes answered per operation label, for the success-path summary.
 CALLS: dict[str, list[int]] = {}
@@ -62,6 +63,7 @@ class ApiWorld:
     all_notice_ids: list[int]
     paid_trades: dict[str, str] = field(default_factory=dict)  # channel -> out_trade_no
     fleet_alert_ids: list[int] = field(default_factory=list)  # open alerts of the kiosk K-ST
+    new: apiworld_new.NewWorld = field(default_factory=apiworld_new.NewWorld)
 
     def auth(self, path: str) -> dict[str, Any]:
         """Headers and cookies for the surface `path` belongs to."""
@@ -71,6 +73,10 @@ class ApiWorld:
             return {"headers": {"X-CSRF-Token": self.phone.csrf}, "cookies": self.phone.cookies}
         if path.startswith("/api/v1/kiosk"):
             return {"headers": {"X-Kiosk-Key": self.kiosk_key}}
+        if path.startswith("/api/ddi/"):
+            return {"headers": {"Authorization": f"TargetToken {self.kiosk_key}"}}
+        if path.startswith("/api/v1/care"):
+            return {"headers": {"Authorization": f"Bearer {self.new.care_key}"}}
         if path.startswith("/api/v1/his"):
             return {"headers": {"Authorization": f"Bearer {self.his_key}"}}
         if path == "/metrics":
@@ -163,6 +169,7 @@ def build(app: FastAPI) -> ApiWorld:
             "HIS-schemathesis",
             ["admission_notices", "charges", "reports", "patients", "orders"],
         )
+        kiosk_id = kiosk.id
         session.expire_all()  # the stay was admitted, and paid, in sessions of their own
         notice = session.get(AdmissionNotice, adm.notice.id)
         assert notice is not None and notice.inpatient_no, "the stay was not admitted"
@@ -193,6 +200,7 @@ def build(app: FastAPI) -> ApiWorld:
             paid_trades={o.channel: o.out_trade_no for o in orders if o.state == "paid"},
             fleet_alert_ids=[a.id for a in alerts],
         )
+    built.new = apiworld_new.build(app, kiosk_id, built.admitted_notice_id, built.inpatient_no)
     gateway = LogSmsGateway(demo=False)
     set_gateway(gateway)
     try:

@@ -144,6 +144,18 @@ def _his_message(
     return patches
 
 
+_DDI = "/api/ddi/{tenant}/controller/v1/{controller_id}"
+
+
+def _ddi_path() -> dict[str, str]:
+    return {"tenant": "default", "controller_id": "K-ST"}
+
+
+def _days_ago(n: int) -> str:
+    day = local_today() - timedelta(days=n)
+    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=_CN).isoformat()
+
+
 OVERLAYS: dict[str, Callable[[ApiWorld], st.SearchStrategy[Patch]]] = {
     "POST /api/v1/admission-notices": _notice_in,
     "GET /api/v1/admission-notices/{notice_id}": _path("notice_id", lambda w: w.all_notice_ids),
@@ -186,6 +198,65 @@ OVERLAYS: dict[str, Callable[[ApiWorld], st.SearchStrategy[Patch]]] = {
     ),
     "POST /api/v1/his/stays/{inpatient_no}/orders-status": _his_message(
         lambda w: st.just({"pending_orders": 0, "charges_closed": False}), path=True
+    ),
+    "POST /api/v1/his/stays/{inpatient_no}/discharge-medication": _his_message(
+        lambda w: st.just(
+            {
+                "doctor": "王医生",
+                "drugs": [{"drug_code": "AML5", "quantity": 7, "dose": "5mg", "frequency": "qd", "days": 7}],
+            }
+        ),
+        path=True,
+    ),
+    "POST /api/v1/kiosk/commands/{command_id}/result": lambda w: st.sampled_from(w.new.command_ids).map(
+        lambda c: {
+            "path": {"command_id": c},
+            "body": {"ok": True, "detail": "printed", "screenshot_png_b64": None},
+        }
+    ),
+    f"GET {_DDI}": lambda w: st.just({"path": _ddi_path()}),
+    f"GET {_DDI}/deploymentBase/{{action_id}}": lambda w: st.just(
+        {"path": {**_ddi_path(), "action_id": w.new.ddi_action_id}}
+    ),
+    f"POST {_DDI}/deploymentBase/{{action_id}}/feedback": lambda w: st.just(
+        {
+            "path": {**_ddi_path(), "action_id": w.new.ddi_action_id},
+            # "proceeding" keeps the deployment open, so its artifacts stay downloadable.
+            "body": {"status": {"execution": "proceeding", "result": {"finished": "none"}, "details": []}},
+        }
+    ),
+    f"GET {_DDI}/softwaremodules/{{release_id}}/artifacts/{{filename}}": lambda w: st.just(
+        {"path": {**_ddi_path(), "release_id": w.new.ddi_release_id, "filename": w.new.ddi_filename}}
+    ),
+    "POST /api/v1/care/caregivers": lambda w: st.just({"body": {"name": "张阿姨", "phone": "13812345678"}}),
+    "POST /api/v1/care/orders": lambda w: st.integers(0, 10**6).map(
+        lambda n, w=w: {
+            "body": {
+                "vendor_ref": f"GEN-{n}",
+                "inpatient_no": w.inpatient_no,
+                "caregiver_id": w.new.care_caregiver_ids[n % len(w.new.care_caregiver_ids)],
+                "mode": "one_to_one",
+                "share_count": 1,
+                "daily_rate_fen": 15000,
+                "starts_at": _days_ago(2),
+                "ends_at": None,
+            }
+        }
+    ),
+    "GET /api/v1/care/orders/{order_id}": _path("order_id", lambda w: w.new.care_order_ids),
+    "POST /api/v1/care/orders/{order_id}/rates": lambda w: st.sampled_from(w.new.care_order_ids).map(
+        lambda o: {
+            "path": {"order_id": o},
+            "body": {"effective_from": local_today().isoformat(), "daily_rate_fen": 18000},
+        }
+    ),
+    "POST /api/v1/care/orders/{order_id}/end": lambda w: st.sampled_from(w.new.care_order_ids).map(
+        lambda o: {"path": {"order_id": o}, "body": {"ends_at": _days_ago(0)}}
+    ),
+    "POST /api/v1/care/orders/{order_id}/bills": _path("order_id", lambda w: w.new.care_order_ids),
+    "GET /api/v1/care/bills/{bill_id}": _path("bill_id", lambda w: w.new.care_bill_ids),
+    "POST /api/v1/care/days/{day_id}/answer": lambda w: st.sampled_from(w.new.care_day_ids).map(
+        lambda d: {"path": {"day_id": d}, "body": {"answer": "已核实，当天护工在岗", "amount_fen": None}}
     ),
 }
 

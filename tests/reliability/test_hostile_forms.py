@@ -70,6 +70,48 @@ WHOLE_FORM = {
     ),
     "POST /phone/surveys/{invitation_id}": (*RATINGS, "comments"),
     "POST /phone/followups/{follow_up_id}": ("feeling", "symptoms", "medication", "notes"),
+    **{
+        key: (
+            "action",
+            "note",
+            "drug_code_0",
+            "quantity_0",
+            "dose_0",
+            "frequency_0",
+            "days_0",
+            "instructions_0",
+        )
+        for key in (
+            "POST /console/medication/stays/{notice_id}/order",
+            "POST /console/medication/orders/{order_id}",
+        )
+    },
+    "POST /console/medication/receive": ("bag_code", "ward_id", "inpatient_no"),
+    "POST /console/medication/pharmacy/{order_id}": ("action", "note", "item_id", "drug_code"),
+    "POST /console/medication/runs": ("ward_id",),
+    "POST /console/care-vendor/{what}": (
+        *("name", "phone", "certificate_no", "vendor_ref", "inpatient_no", "caregiver_id", "share_count"),
+        *("daily_rate", "starts_at", "ends_at", "id", "answer", "amount"),
+    ),
+    **{
+        f"POST {prefix}/stays/{{notice_id}}/details": (
+            *stay_service.DetailsIn.model_fields,
+            "earliest_date",
+            "room_preference",
+            "insurance_type",
+            "insurance_no",
+            "card_resident_id",
+        )
+        for prefix in ("/kiosk", "/console/desk")
+    },
+    **{
+        path: ("height_cm", "weight_kg", "none_apply", "morse_fall.history_of_falling", "padua_vte.bmi")
+        for path in (
+            "POST /kiosk/stays/{notice_id}/assessment",
+            "POST /console/desk/stays/{notice_id}/assessment",
+            "POST /console/stays/{notice_id}/assessment",
+        )
+    },
 }
 NOT_SWEPT = {"POST /phone/logout", "POST /kiosk/logout", "POST /console/logout"}  # they end the session
 GROUPS = {

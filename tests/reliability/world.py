@@ -21,7 +21,7 @@ from bedside.core.db import utcnow
 from bedside.core.pii import mask_name
 from bedside.deposits import service as deposits
 from bedside.discharge import service as discharge
-from bedside.discharge.models import Discharge
+from bedside.discharge.models import Discharge, SettlementIntent
 from bedside.education import service as education
 from bedside.education.service import Stage
 from bedside.hospital.models import Bed, Room, Ward
@@ -65,6 +65,7 @@ class Records:
     cash_order_id: int
     card_order_id: int
     settlement_id: int
+    settle_order_id: int  # the order paying the settlement's supplementary amount
     report_id: int
     article_id: int
     invitation_id: int
@@ -202,6 +203,23 @@ def build(session: Session) -> World:
         if discharge.get(s, notice_id).state == "ward_cleared":
             discharge.review(s, ip.officer, notice_id, "approve")
         settlement = discharge.settle(s, ip.adm.me, notice_id, signature(), "rel-settle-0001")
+        # The settle-payment pages follow an order tied to the stay's settlement act: record
+        # the paid cash order as that act's payment, already settled.
+        s.add(
+            SettlementIntent(
+                notice_id=notice_id,
+                request_key="rel-settle-intent-0001",
+                payment_order_id=cash_order.id,
+                amount_fen=cash_order.amount_fen,
+                signature_png=b"png",
+                actor_kind="account",
+                actor_id=None,
+                actor_label="rel",
+                state="settled",
+                settlement_id=settlement.id,
+            )
+        )
+        s.commit()
         discharge.leave(s, ip.nurse, notice_id)
         # A week ago, so the day-7 follow-up is due and can be answered.
         row = s.scalars(select(Discharge).where(Discharge.notice_id == notice_id)).one()
@@ -254,6 +272,7 @@ def build(session: Session) -> World:
             cash_order_id=cash_order.id,
             card_order_id=card_order.id,
             settlement_id=settlement.id,
+            settle_order_id=cash_order.id,
             report_id=_report(s, victim),
             article_id=article_id,
             invitation_id=invitation.id,
