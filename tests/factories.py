@@ -73,6 +73,7 @@ def staff(
     *roles: str,
     department_id: int | None = None,
     full_name: str | None = None,
+    ward_id: int | None = None,
 ) -> StaffUser:
     return staff_service.create_user(
         session,
@@ -83,6 +84,7 @@ def staff(
         password_hash=_HASH,
         roles=list(roles),
         department_id=department_id,
+        ward_id=ward_id,
     )
 
 
@@ -126,3 +128,14 @@ def csrf_of(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "page has no csrf meta tag"
     return match.group(1)
+
+
+def jpeg(width: int = 640, height: int = 400) -> bytes:
+    """A small photo, as a phone camera would upload it (record copy proofs)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 220, 240)).save(out, "JPEG")
+    return out.getvalue()

@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     rate_limit_staff_login_per_address: str = "30/15 minutes"
     rate_limit_kiosk_login_per_kiosk: str = "10/5 minutes"
     rate_limit_kiosk_login_per_address: str = "50/5 minutes"
+    # Failed second factors (texted code, ID digits) per patient, across every kiosk.
+    rate_limit_kiosk_second_factor_per_patient: str = "5/15 minutes;20/day"
     rate_limit_his_key_per_address: str = "20/10 minutes"
     # Public document verification (number + check code): stops a script walking the numbers.
     rate_limit_verify_per_address: str = "30/10 minutes;200/day"
@@ -120,6 +122,13 @@ class Settings(BaseSettings):
     kiosk_agent_url: str = "http://127.0.0.1:8765"
     # Insured stays whose charges raise no review flag skip the insurance officer.
     insurance_auto_approve: bool = False
+    # An unpaid companion-care bill is shown at discharge; with this on it also blocks the
+    # ward clearance (and so the hospital settlement) until it is paid.
+    care_bill_blocks_settlement: bool = False
+    # Discharge settlement a patient does alone: more owed than this, or a diagnosis of one of
+    # these special diseases (门特病种, comma-separated), goes to the staffed window instead.
+    self_service_max_due_fen: int = Field(default=5_000_000, ge=0)
+    discharge_special_diseases: str = "恶性肿瘤,尿毒症,器官移植,血友病,再生障碍性贫血,重性精神病"
     # The national medical insurance platform (see docs/go-live.md): empty base URL = not
     # connected, insured stays are then settled at the staffed window. Codes come from the
     # hospital's registration with the regional insurance bureau, never from the code.
@@ -223,10 +232,21 @@ class Settings(BaseSettings):
     record_copy_per_page_fen: int = Field(default=50, ge=0, le=100_000)
     record_copy_postage_fen: int = Field(default=2000, ge=0, le=1_000_000)
     record_copy_payment_hours: int = Field(default=48, ge=1, le=24 * 30)
+    # Green channel: the first deposit is due this long after admission (treat first, pay
+    # later), with a reminder every `green_reminder_hours` until it is paid.
+    green_deposit_hours: int = Field(default=72, ge=1, le=24 * 30)
+    green_reminder_hours: int = Field(default=12, ge=1, le=24 * 7)
     # Kiosk fleet alert rules (TOML); unset: the shipped bedside/fleet/alert_rules.toml.
     fleet_rules_path: Path | None = None
     # How often the timers loop runs the fleet's alert evaluator.
     fleet_evaluate_seconds: float = Field(default=10.0, gt=0, le=600)
+    # Kiosk software rollout: the release engineer's Ed25519 public key (PEM). A bundle is
+    # published only when its signature checks against it; unset: nothing can be published.
+    kiosk_release_public_key_file: Path | None = None
+    # How often kiosk agents poll for a deployment (the hawkBit DDI "sleep").
+    kiosk_update_poll_seconds: int = Field(default=300, ge=10, le=86400)
+    # The hawkBit tenant in the device API's path.
+    kiosk_update_tenant: str = Field(default="default", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     # The hospital's document signing certificate (PEM): every discharge PDF is signed with it.
     # The chain holds the CA certificates above it, the trust anchors of the verification page.
     # Unset in demo and test mode: a demo CA under var/signing/. Unset elsewhere: documents are
@@ -303,6 +323,7 @@ class Settings(BaseSettings):
         "rate_limit_staff_login_per_address",
         "rate_limit_kiosk_login_per_kiosk",
         "rate_limit_kiosk_login_per_address",
+        "rate_limit_kiosk_second_factor_per_patient",
         "rate_limit_his_key_per_address",
         "rate_limit_verify_per_address",
     )

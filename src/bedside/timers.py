@@ -22,6 +22,10 @@ def run_once(factory: sessionmaker[Session]) -> None:
     payments.run_once(factory)
     with factory() as session:
         beds.expire_assignments(session)
+    from bedside.admissions import green
+
+    with factory() as session:
+        green.remind_due(session)
     from bedside.surveys import followup
 
     followup.run_periodically(factory)
@@ -36,11 +40,18 @@ def run_once(factory: sessionmaker[Session]) -> None:
     from bedside.integrations import writeback
 
     writeback.send_due(factory)
+    from bedside.reconciliation import jobs as reconciliation
+
+    reconciliation.run_due(factory)
     from bedside.fleet import alerts as fleet_alerts
 
     if fleet_alerts.due():
+        from bedside.fleet import rollout
+
         with factory() as session:
             fleet_alerts.evaluate(session)
+        with factory() as session:
+            rollout.evaluate(session)
 
 
 def daily(factory: sessionmaker[Session], last: date | None) -> date:

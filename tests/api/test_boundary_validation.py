@@ -19,7 +19,7 @@ from bedside.payments.sandbox import server as sandbox
 from bedside.payments.sandbox.models import SandboxTrade
 from bedside.web.problems import API_ERRORS, PROBLEM_MEDIA_TYPE, Problem
 from tests.conftest import DATABASE
-from tests.helpers import csrf, phone_login
+from tests.helpers import card_read, csrf, phone_login
 from tests.integration.money.conftest import make_stay
 
 WECHAT = "/api/v1/payments/notify/wechat"
@@ -117,7 +117,7 @@ def kiosk_patient(client, session):  # type: ignore[no-untyped-def]
     token = csrf(client, "/kiosk/login")
     r = client.post(
         "/kiosk/login",
-        data={"kind": "resident_id", "value": stay.patient.resident_id, "csrf_token": token},
+        data={**card_read(key, "resident_id", stay.patient.resident_id), "csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303

@@ -23,7 +23,7 @@ from bedside.patients.models import Patient
 from bedside.reports.models import ExamAppointment
 from tests import factories
 from tests.conftest import DATABASE
-from tests.helpers import csrf, phone_login
+from tests.helpers import card_read, csrf, phone_login
 
 _numbers = itertools.count(1)
 
@@ -226,7 +226,7 @@ def test_kiosk_reports_page_lists_the_exam(client, session):
     token = csrf(client, "/kiosk/login")
     client.post(
         "/kiosk/login",
-        data={"kind": "resident_id", "value": patient.resident_id, "csrf_token": token},
+        data={**card_read(kiosk_key, "resident_id", patient.resident_id), "csrf_token": token},
         follow_redirects=False,
     )
     page = client.get("/kiosk/reports")

@@ -12,7 +12,7 @@ from bedside.core.db import utcnow
 from bedside.kiosks import service as kiosks_service
 from bedside.patients import service as patients_service
 from tests import factories
-from tests.helpers import csrf, staff_login
+from tests.helpers import card_read, csrf, staff_login
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_without_a_key_the_kiosk_shows_nothing(client, kiosk_key):
     assert me.status_code == 200 and me.json()["code"] == "K-1"
 
 
-def test_activation_and_patient_login_by_resident_id(client, session, kiosk_key):
+def test_activation_and_patient_login_by_the_id_card(client, session, kiosk_key):
     patient = factories.patient(session, name="郑小红", male=False)
     token = csrf(client, "/kiosk/activate")
     r = client.post("/kiosk/activate", data={"key": "bk_wrong_key", "csrf_token": token})
@@ -50,7 +50,7 @@ def test_activation_and_patient_login_by_resident_id(client, session, kiosk_key)
     token = csrf(client, "/kiosk/login")
     r = client.post(
         "/kiosk/login",
-        data={"kind": "resident_id", "value": patient.resident_id.lower(), "csrf_token": token},
+        data={**card_read(kiosk_key, "resident_id", patient.resident_id), "csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303
@@ -98,7 +98,7 @@ def test_kiosk_patient_session_ends_after_idle(client, session, kiosk_key):
     client.cookies.set("bs_kiosk", kiosk_key)
     token = csrf(client, "/kiosk/login")
     client.post(
-        "/kiosk/login", data={"kind": "resident_id", "value": patient.resident_id, "csrf_token": token}
+        "/kiosk/login", data={**card_read(kiosk_key, "resident_id", patient.resident_id), "csrf_token": token}
     )
     assert client.get("/kiosk/patient").status_code == 200
     with time_machine.travel(utcnow() + timedelta(seconds=61)):

@@ -13,13 +13,14 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from bedside.accounts.sms import get_gateway
 from bedside.core.audit import SYSTEM, AuditEvent
 from bedside.kiosks import face
 from bedside.kiosks import service as kiosks_service
 from bedside.kiosks.models import FaceConsent, FaceEnrolment
 from bedside.settings import get_settings
 from tests import factories
-from tests.helpers import csrf, phone_login
+from tests.helpers import card_read, csrf, phone_login
 
 
 def frame(subject: str, quality: int = 100) -> str:
@@ -57,12 +58,18 @@ JSON = {"Accept": "application/json"}
 
 
 def _login(client, patient, source="id_reader"):  # type: ignore[no-untyped-def]
+    """With the ID card on the reader, or typed on the keypad with the code texted to the patient."""
     token = csrf(client, "/kiosk/login")
-    r = client.post(
-        "/kiosk/login",
-        data={"kind": "resident_id", "value": patient.resident_id, "source": source, "csrf_token": token},
-        follow_redirects=False,
-    )
+    if source == "keypad":
+        typed = {"kind": "resident_id", "value": patient.resident_id, "csrf_token": token}
+        assert client.post("/kiosk/login", data=typed).status_code == 200
+        fields = {**typed, "sms_code": get_gateway().last_code(patient.phone) or ""}
+    else:
+        fields = {
+            **card_read(client.cookies["bs_kiosk"], "resident_id", patient.resident_id),
+            "csrf_token": token,
+        }
+    r = client.post("/kiosk/login", data=fields, follow_redirects=False)
     assert r.status_code == 303, r.text
     return csrf(client, "/kiosk/patient")
 

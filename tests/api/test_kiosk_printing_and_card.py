@@ -22,7 +22,7 @@ from bedside.payments.models import PaymentOrder
 from bedside.reports import service as reports_service
 from bedside.staff import service as staff_service
 from tests import factories
-from tests.helpers import csrf
+from tests.helpers import card_read, csrf
 
 JSON = {"Accept": "application/json"}
 
@@ -64,7 +64,7 @@ def _sign_in(client, key, patient):  # type: ignore[no-untyped-def]
     token = csrf(client, "/kiosk/login")
     r = client.post(
         "/kiosk/login",
-        data={"kind": "resident_id", "value": patient.resident_id, "csrf_token": token},
+        data={**card_read(key, "resident_id", patient.resident_id), "csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303

@@ -17,7 +17,7 @@ from bedside.patients.models import Patient
 from tests import factories
 from tests.api.test_query_budget import _family, _load
 from tests.conftest import DATABASE
-from tests.helpers import csrf, phone_login
+from tests.helpers import card_read, csrf, phone_login
 from tests.integration.discharge.conftest import HIS, line
 from tests.querycount import QueryLog
 from tests.scale_world import grow_admitted, grow_beds, grow_queue
@@ -95,7 +95,7 @@ def _kiosk_sign_in(client, resident_id: str) -> None:  # type: ignore[no-untyped
     token = csrf(client, "/kiosk/login")
     r = client.post(
         "/kiosk/login",
-        data={"kind": "resident_id", "value": resident_id, "csrf_token": token},
+        data={**card_read(key, "resident_id", resident_id), "csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text

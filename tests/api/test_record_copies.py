@@ -17,7 +17,7 @@ from bedside.payments.sandbox import server as sandbox
 from bedside.records.models import RecordCopyRequest
 from tests import factories
 from tests.conftest import DATABASE
-from tests.helpers import csrf, phone_login, staff_login
+from tests.helpers import card_read, csrf, phone_login, staff_login
 from tests.integration.discharge.conftest import Inpatient, admitted
 
 PHONE = "13600000011"  # the admitted patient's own account (see make_admission)
@@ -209,7 +209,7 @@ def test_kiosk_request_and_pay_by_qr(client, session, ip):
     token = csrf(client, "/kiosk/login")
     r = client.post(
         "/kiosk/login",
-        data={"kind": "resident_id", "value": ip.adm.patient.resident_id, "csrf_token": token},
+        data={**card_read(key, "resident_id", ip.adm.patient.resident_id), "csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303

@@ -11,7 +11,7 @@ from bedside.core.audit import SYSTEM, AuditEvent
 from bedside.kiosks import service as kiosks_service
 from tests import factories
 from tests.conftest import DATABASE
-from tests.helpers import csrf, staff_login
+from tests.helpers import card_read, csrf, staff_login
 from tests.integration.discharge.conftest import admitted
 
 
@@ -57,7 +57,10 @@ def test_a_kiosk_downloading_a_wristband_is_audited_and_a_refusal_is_not(
     def sign_in(resident_id: str | None) -> None:
         r = client.post(
             "/kiosk/login",
-            data={"kind": "resident_id", "value": resident_id, "csrf_token": csrf(client, "/kiosk/login")},
+            data={
+                **card_read(key, "resident_id", resident_id or ""),
+                "csrf_token": csrf(client, "/kiosk/login"),
+            },
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text

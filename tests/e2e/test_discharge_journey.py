@@ -21,6 +21,7 @@ from bedside.discharge.models import Settlement
 from tests import factories
 from tests.conftest import DATABASE
 from tests.e2e.conftest import DESKTOP, PHONE, shot
+from tests.e2e.steps import enter_texted_code
 from tests.integration.discharge.conftest import HIS, admitted, line
 
 pytestmark = pytest.mark.browser
@@ -175,6 +176,7 @@ def test_discharge_settled_at_a_kiosk_in_six_taps(session, new_page):
     for ch in ip.adm.patient.resident_id:  # the ID card reader does this in one go
         kiosk.click(f".keypad button[data-key='{ch}']")
     kiosk.locator("[data-testid=kiosk-login-submit]").click()
+    enter_texted_code(kiosk)  # typed, so with the code texted to the patient
     taps = 0
     kiosk.locator("[data-testid^=kiosk-stay-]").first.click()
     taps += 1

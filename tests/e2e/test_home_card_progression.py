@@ -148,13 +148,14 @@ def test_home_card_from_request_a_bed_to_rate_your_stay(session, sms, new_page):
     doc.goto(stay_url)
     doc.locator("[data-testid=do-order]").click()
     expect(doc.locator("[data-testid=discharge-state]")).to_have_attribute("data-state", "ordered")
-    card("discharge_in_progress")
+    card("discharge_ordered")
 
     nurse = console(new_page, "nurse.card")
     nurse.goto(stay_url)
     nurse.locator("[data-testid=act-clear_ward] input[name=no_pending_orders]").check()
     nurse.locator("[data-testid=act-clear_ward] input[name=charges_posted]").check()
     nurse.locator("[data-testid=do-clear_ward]").click()
+    card("discharge_ward_cleared")
     officer = console(new_page, "yb.card")
     officer.goto(stay_url)
     officer.locator("[data-testid=do-approve]").click()
@@ -189,7 +190,8 @@ def test_home_card_from_request_a_bed_to_rate_your_stay(session, sms, new_page):
         "pay_deposit",
         "print_wristband",
         "go_to_ward",
-        "discharge_in_progress",
+        "discharge_ordered",
+        "discharge_ward_cleared",
         "settle_now",
         "documents",
         "rate_stay",

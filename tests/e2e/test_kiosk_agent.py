@@ -23,6 +23,7 @@ from bedside.settings import get_settings
 from bedside.staff import service as staff_service
 from tests import factories
 from tests.e2e.conftest import KIOSK, shot
+from tests.e2e.steps import enter_texted_code
 
 pytestmark = pytest.mark.browser
 
@@ -35,11 +36,22 @@ def _free_port() -> int:
 
 @pytest.fixture
 def start_agent(live_server, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    """Called after the test's own writes: the live server must not start before them."""
+    """Called after the test's own writes: the live server must not start before them. The
+    agent signs its card reads with a kiosk's key, as it would be configured on the kiosk: the
+    key given, else the one of the kiosk the test registered last."""
     servers = []
+    keys: list[str] = []
+    register = kiosks_service.register
 
-    def start():  # type: ignore[no-untyped-def]
-        return _start(live_server, tmp_path, monkeypatch, servers)
+    def remember(*args, **kwargs):  # type: ignore[no-untyped-def]
+        kiosk, key = register(*args, **kwargs)
+        keys.append(key)
+        return kiosk, key
+
+    monkeypatch.setattr(kiosks_service, "register", remember)
+
+    def start(key: str | None = None):  # type: ignore[no-untyped-def]
+        return _start(live_server, tmp_path, monkeypatch, servers, key or (keys[-1] if keys else None))
 
     yield start
     for server, thread in servers:
@@ -47,10 +59,12 @@ def start_agent(live_server, tmp_path, monkeypatch):  # type: ignore[no-untyped-
         thread.join(timeout=10)
 
 
-def _start(live_server, tmp_path, monkeypatch, servers):  # type: ignore[no-untyped-def]
+def _start(live_server, tmp_path, monkeypatch, servers, key=None):  # type: ignore[no-untyped-def]
     origin = live_server.start()
     port = _free_port()
-    settings = AgentSettings(server_url=origin, allowed_origin=origin, port=port, output_dir=tmp_path / "out")
+    settings = AgentSettings(
+        server_url=origin, allowed_origin=origin, port=port, output_dir=tmp_path / "out", kiosk_key=key
+    )
     server = uvicorn.Server(
         uvicorn.Config(
             create_agent_app(settings), host="127.0.0.1", port=port, log_config=None, lifespan="on"
@@ -206,6 +220,7 @@ def test_discharge_documents_come_out_of_the_laser_printer_stamped(session, new_
     for ch in ip.adm.patient.resident_id:
         page.click(f".keypad button[data-key='{ch}']")
     page.locator("[data-testid=kiosk-login-submit]").click()
+    enter_texted_code(page)
     page.goto(f"/kiosk/stays/{ip.notice_id}/settled")
     for kind in ("e_invoice", "fee_list", "settlement_list"):
         expect(page.locator(f"[data-testid=print-{kind}]")).to_have_attribute(

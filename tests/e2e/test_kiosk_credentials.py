@@ -30,6 +30,7 @@ from bedside.settings import get_settings
 from bedside.staff import service as staff_service
 from tests import factories
 from tests.e2e.conftest import KIOSK
+from tests.e2e.steps import enter_texted_code
 from tests.e2e.test_kiosk_agent import start_agent  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
@@ -394,6 +395,7 @@ def test_main_screens_fit_both_screen_models(session, new_page, viewport, orient
     for ch in patient.resident_id:
         page.click(f".keypad button[data-key='{ch}']")
     page.locator("[data-testid=kiosk-login-submit]").click()
+    enter_texted_code(page)  # a typed number needs the code texted to the patient
     signed_in(page)
     _no_horizontal_overflow(page)
     _visible_in_width(page, "main .btn, [data-testid=home]", viewport)
@@ -445,10 +447,10 @@ def test_discharge_screens_at_both_sizes_print_by_ticket(session, new_page, star
         page = new_page(viewport)
         activate(page, key)
         page.locator("[data-testid=login-resident-id]").click()
-        for ch in ip.adm.patient.resident_id:
-            page.click(f".keypad button[data-key='{ch}']")
-        page.locator("[data-testid=kiosk-login-submit]").click()
-        expect(page.locator("[data-testid=kiosk-patient-name]")).to_be_visible()
+        ready(page)
+        control(agent, "id_reader", id_card(ip.adm.patient))
+        expect(page.locator("[data-testid=kiosk-patient-name]")).to_be_visible(timeout=10000)
+        control(agent, "id_reader/remove")
         page.goto(f"/kiosk/stays/{ip.notice_id}/settle")
         expect(page.locator("[data-testid=confirm-settlement]")).to_be_visible()
         _no_horizontal_overflow(page)
@@ -458,10 +460,11 @@ def test_discharge_screens_at_both_sizes_print_by_ticket(session, new_page, star
         discharge.settle(s, ip.adm.me, ip.notice_id, signature(), "kiosk-shots-01")
     for orientation, page in pages.items():
         page.goto(f"/kiosk/stays/{ip.notice_id}/settled")
-        for kind in ("e_invoice", "fee_list", "settlement_list"):
+        # The discharge certificate is printed (and stamped) with the other discharge documents.
+        for kind in ("e_invoice", "fee_list", "settlement_list", "discharge_cert"):
             item = page.locator(f"[data-testid=print-{kind}]")
             expect(item).to_have_attribute("data-print-state", "printed", timeout=15000)
             expect(item).to_have_attribute("data-print-via", "ticket")
         _no_horizontal_overflow(page)
         snap(page, "settled", orientation)
-    assert len(sorted(agent.out.rglob("*.pdf"))) == 6 and len(sorted(agent.out.rglob("*.stamp.json"))) == 4
+    assert len(sorted(agent.out.rglob("*.pdf"))) == 8 and len(sorted(agent.out.rglob("*.stamp.json"))) == 6

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bedside.deposits.models import LedgerEntry
 from bedside.settings import get_settings
 from tests.e2e.conftest import KIOSK
+from tests.e2e.steps import enter_texted_code
 from tests.e2e.test_kiosk_agent import _free_port, start_agent  # noqa: F401 - fixture
 from tests.e2e.test_kiosk_credentials import (
     activate,
@@ -61,6 +62,7 @@ def test_reader_error_is_told_and_another_credential_works(session, new_page, st
     expect(page.locator("[data-testid=device-error]")).to_have_attribute("data-code", "offline")
     page.fill("#value", "V000123456")
     page.locator("[data-testid=kiosk-login-submit]").click()
+    enter_texted_code(page)  # typed, so with the code texted to the patient
     signed_in(page)
 
 
@@ -145,6 +147,7 @@ def test_agent_offline_offers_the_phone_and_another_kiosk(session, new_page, mon
     for ch in patient.resident_id:
         page.click(f".keypad button[data-key='{ch}']")
     page.locator("[data-testid=kiosk-login-submit]").click()
+    enter_texted_code(page)  # a typed number now needs the code texted to the patient's phone
     signed_in(page)
     # A card payment without the PIN pad stays on the (sandbox) page flow; nothing is charged.
     page.goto(f"/kiosk/deposit/{notice.id}")

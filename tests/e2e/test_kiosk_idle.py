@@ -14,7 +14,7 @@ from tests.e2e.conftest import KIOSK, shot
 pytestmark = pytest.mark.browser
 
 
-def test_kiosk_sign_in_and_idle_reset(session, new_page, monkeypatch):
+def test_kiosk_sign_in_and_idle_reset(session, new_page, monkeypatch, sms):
     monkeypatch.setattr(get_settings(), "kiosk_idle_seconds", 6)
     factories.hospital(session)
     patient = factories.patient(session, name="欧阳娜娜", male=False)
@@ -39,6 +39,9 @@ def test_kiosk_sign_in_and_idle_reset(session, new_page, monkeypatch):
     for ch in patient.resident_id:
         page.click(f".keypad button[data-key='{ch}']")
     page.evaluate("sessionStorage.setItem('probe', 'x'); localStorage.setItem('probe', 'y')")
+    page.locator("[data-testid=kiosk-login-submit]").click()
+    # Typed, so the code texted to the patient's phone follows.
+    page.fill("[data-testid=kiosk-sms-code]", sms.last_code(patient.phone) or "")
     page.locator("[data-testid=kiosk-login-submit]").click()
     expect(page.locator("[data-testid=kiosk-patient-name]")).to_contain_text("欧**娜")
     shot(page, "kiosk-patient")

@@ -15,6 +15,7 @@ from bedside.payments import registry
 from bedside.staff import service as staff_service
 from tests import factories
 from tests.e2e.conftest import DESKTOP, KIOSK, shot
+from tests.e2e.steps import kiosk_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -59,13 +60,7 @@ def _register_kiosk(session) -> str:  # type: ignore[no-untyped-def]
 
 
 def _kiosk_sign_in(page, key, patient):  # type: ignore[no-untyped-def]
-    page.goto(f"/kiosk/activate?key={key}")
-    page.fill("#key", key)
-    page.click("button[type=submit]")
-    page.locator("[data-testid=login-resident-id]").click()
-    for ch in patient.resident_id:
-        page.click(f".keypad button[data-key='{ch}']")
-    page.locator("[data-testid=kiosk-login-submit]").click()
+    kiosk_sign_in(page, key, patient.resident_id)
     expect(page.locator("[data-testid=kiosk-patient-name]")).to_be_visible()
 
 

@@ -1,12 +1,16 @@
 """A record copy in the browser: on the phone (390x844) the patient asks for copies of a
-settled stay to be mailed and pays in the WeChat sandbox; the record office verifies, copies
-and mails it in the console; the phone shows "mailed" with the tracking number."""
+settled stay to be mailed, pays in the WeChat sandbox and uploads the photo of the ID card
+(mailed copies are never seen at the counter); the record office cannot verify the identity
+before the photo is there, sees it, verifies, copies and mails it in the console; the phone
+shows "mailed" with the tracking number."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from bedside.charges import service as charges
@@ -81,6 +85,12 @@ def test_record_copy_requested_paid_and_tracked_to_mailed(session, sms, new_page
         phone.wait_for_timeout(300)
         phone.reload()
     expect(phone.locator("[data-testid=record-state]")).to_have_attribute("data-state", "received")
+    # A self request asks for the ID card photo only; a text file is refused for what it is.
+    expect(phone.locator("[data-testid=proofs] [data-proof]")).to_have_count(1)
+    upload = {"name": "id.jpg", "mimeType": "image/jpeg"}
+    phone.set_input_files("[data-testid=proof-file-id_card]", files=[{**upload, "buffer": b"not a photo"}])
+    phone.locator("[data-testid=proof-upload-id_card]").click()
+    expect(phone.locator("[role=alert]")).to_have_attribute("data-code", "invalid_proof_file")
 
     office = new_page(DESKTOP)
     office.goto("/console/login")
@@ -92,6 +102,19 @@ def test_record_copy_requested_paid_and_tracked_to_mailed(session, sms, new_page
     request_id = detail_url.rsplit("/", 1)[1]
     office.locator(f"[data-testid=open-record-{request_id}]").click()
     expect(office.locator("[data-testid=consent]")).to_contain_text("本人申请")
+    expect(office.locator("[data-testid=proofs-missing]")).to_be_visible()
+    expect(office.locator("[data-testid=approve]")).to_be_disabled()
+
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 400), (200, 220, 240)).save(photo, "JPEG")
+    phone.set_input_files("[data-testid=proof-file-id_card]", files=[{**upload, "buffer": photo.getvalue()}])
+    phone.locator("[data-testid=proof-upload-id_card]").click()
+    expect(phone.locator("[data-testid=proof-given-id_card]")).to_be_visible()
+
+    office.reload()
+    image = office.locator("[data-testid=proof-id_card]")
+    expect(image).to_be_visible()
+    assert office.evaluate("(img) => img.naturalWidth", image.element_handle()) == 640
     office.locator("[data-testid=approve]").click()
     expect(office.locator("[data-testid=record-state]")).to_have_attribute("data-state", "copying")
     office.select_option("[data-testid=carrier]", "sf")

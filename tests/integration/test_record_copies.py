@@ -23,6 +23,7 @@ from bedside.payments import refunds as payment_refunds
 from bedside.payments import worker
 from bedside.payments.models import PaymentOrder, Refund
 from bedside.payments.sandbox import server as sandbox
+from bedside.records import proofs
 from bedside.records import queries as records_queries
 from bedside.records import service as records
 from bedside.records.models import RecordCopyRequest
@@ -159,6 +160,11 @@ def test_request_pay_verify_copy_mail_each_change_pushed(session):
         with pytest.raises(Conflict):  # mailed copies are not "ready for pick-up"
             records.act(s, office, req.id, "ready")
         s.rollback()
+        with pytest.raises(Conflict) as missing:  # a mailed copy waits for the ID card photo
+            records.act(s, office, req.id, "approve")
+        assert missing.value.code == "proof_missing"
+        s.rollback()
+        proofs.upload(s, ip.adm.me, s.get(RecordCopyRequest, req.id), "id_card", factories.jpeg())
         records.act(s, office, req.id, "approve")
         with pytest.raises(InvalidInput) as err:
             records.act(s, office, req.id, "mail", carrier="sf", tracking_no="12")

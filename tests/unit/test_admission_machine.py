@@ -18,6 +18,7 @@ EXPECTED = {
     (S.BED_ASSIGNED, "expire"): S.BED_REQUESTED,
     (S.BED_ASSIGNED, "release_bed"): S.BED_REQUESTED,
     (S.BED_ASSIGNED, "register"): S.REGISTERED,
+    (S.BED_ASSIGNED, "register_green"): S.REGISTERED,
     (S.REGISTERED, "admit"): S.ADMITTED,
     (S.ISSUED, "cancel"): S.CANCELLED,
     (S.BED_REQUESTED, "cancel"): S.CANCELLED,

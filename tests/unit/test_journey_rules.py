@@ -52,9 +52,9 @@ def test_discharge_steps():
 
     assert [step(d) for d in (None, "ordered", "ward_cleared", "insurance_reviewed", "ready_to_settle")] == [
         "go_to_ward",
-        "discharge_in_progress",
-        "discharge_in_progress",
-        "discharge_in_progress",
+        "discharge_ordered",
+        "discharge_ward_cleared",
+        "discharge_insurance_reviewed",
         "settle_now",
     ]
     assert [step(d) for d in ("settled", "discharged", "revoked")] == ["documents", "documents", "go_to_ward"]
@@ -120,7 +120,7 @@ def _expected(notice: NoticeView, surveys: set[str], record: str | None, exam: b
     if notice.state == "bed_requested":
         return "wait_for_bed"
     if notice.discharge in ("ordered", "ward_cleared", "insurance_reviewed"):
-        return "discharge_in_progress"
+        return f"discharge_{notice.discharge}"
     if open_stay:
         return "go_to_ward"
     if "follow_up" in surveys:
@@ -178,7 +178,9 @@ def test_every_reachable_combination():
         "print_wristband",
         "top_up",
         "go_to_ward",
-        "discharge_in_progress",
+        "discharge_ordered",
+        "discharge_ward_cleared",
+        "discharge_insurance_reviewed",
         "settle_now",
         "documents",
         "follow_up",

@@ -26,6 +26,8 @@ from bedside.kiosk_agent.config import AgentSettings
 from bedside.kiosk_agent.drivers import KINDS, CupsLaserPrinter, Devices, EscposFilePrinter, ZplTcpPrinter
 from bedside.kiosk_agent.simulators import DEMO_ID_CARDS, INJECTABLE, SimCashAcceptor
 from bedside.kiosk_agent.telemetry import TelemetryReporter
+from bedside.kiosks import card_reads
+from bedside.kiosks.models import Kiosk
 from bedside.kiosks.telemetry import TelemetryIn
 
 SERVER = "http://127.0.0.1:8000"  # the Bedside server, which also serves the kiosk page
@@ -124,6 +126,7 @@ def test_status_lists_every_module(client: TestClient) -> None:
         "toner": 100,
         "wristbands": 100,
         "seal_ink": 100,
+        "cash_box": 0,  # how full, unlike the others
     }
     assert body["kiosk_code"] == "K-ADM-01"
     assert body["transactions"] == {
@@ -132,6 +135,7 @@ def test_status_lists_every_module(client: TestClient) -> None:
         "wristbands_printed": 0,
         "notes_accepted": 0,
         "card_payments": 0,
+        "payment_failures": 0,
     }
     one = client.post("/devices/laser_printer/status").json()
     assert one == {
@@ -142,17 +146,28 @@ def test_status_lists_every_module(client: TestClient) -> None:
     }
 
 
+def _signed(token: str) -> tuple[str, str, str]:
+    """What a signed read vouches for, checked against the secret the server derives."""
+    kiosk = Kiosk(key_hash=card_reads.device_secret(KEY))
+    read = card_reads.parse(kiosk, token)
+    return read.device, read.kind, read.value
+
+
 def test_readers_scanner_and_pin_pad_over_http(client: TestClient) -> None:
     card = DEMO_ID_CARDS[0].model_dump(mode="json")
     assert client.post("/control/id_reader", json=card).status_code == 200
-    assert client.post("/devices/id_reader/read").json() == card
+    read = client.post("/devices/id_reader/read").json()
+    # Each read comes signed with the kiosk's device secret (bedside.kiosks.card_reads).
+    assert {k: v for k, v in read.items() if k != "read"} == card
+    assert _signed(read["read"]) == ("id_reader", "resident_id", card["resident_id"])
     client.post("/control/card_reader", json={"kind": "insurance_card", "number": "A12345678"})
-    assert client.post("/devices/card_reader/read", json={}).json() == {
-        "kind": "insurance_card",
-        "number": "A12345678",
-    }
+    read = client.post("/devices/card_reader/read", json={}).json()
+    assert (read["kind"], read["number"]) == ("insurance_card", "A12345678")
+    assert _signed(read["read"]) == ("card_reader", "insurance_card", "A12345678")
     client.post("/control/scanner", json={"text": "134567890123456789"})
-    assert client.post("/devices/scanner/scan").json() == {"text": "134567890123456789"}
+    read = client.post("/devices/scanner/scan").json()
+    assert read["text"] == "134567890123456789"
+    assert _signed(read["read"]) == ("scanner", "scan", "134567890123456789")
     assert client.post("/devices/scanner/scan").json()["code"] == "no_code"
     paid = client.post("/devices/pin_pad/pay", json={"amount_fen": 50000, "reference": "BP2026112300001"})
     assert paid.status_code == 200
@@ -407,7 +422,7 @@ def test_cors_allows_the_kiosk_page_only(client: TestClient) -> None:
         headers={"Origin": "http://evil.example", "content-type": "text/plain"},
     )
     assert (simple.status_code, simple.json()["code"]) == (403, "origin_forbidden")
-    assert client.post("/devices/scanner/scan").json() == {"text": "payment-code"}
+    assert client.post("/devices/scanner/scan").json()["text"] == "payment-code"
 
 
 def test_control_page_is_for_the_agent_s_own_origin(client: TestClient) -> None:

@@ -165,6 +165,12 @@ def _consume(session: Session, phone: str, purpose: str, code: str) -> None:
     row.used_at = now
 
 
+def verify_code(session: Session, phone: str, purpose: str, code: str) -> None:
+    """Spends a code `send_code` sent for `purpose`, in the caller's transaction (the kiosk's
+    second factor)."""
+    _consume(session, phone, purpose, code)
+
+
 def login(session: Session, phone: str, code: str) -> tuple[Account, str]:
     phone = patients_service.check_phone(phone)
     _consume(session, phone, LOGIN, code)

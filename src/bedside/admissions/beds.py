@@ -4,11 +4,12 @@ bed board, assigning (and lending) a bed, and assignments that expire."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bedside.admissions import green
 from bedside.admissions import service as notices
 from bedside.admissions.events import BedAssigned, BedAssignmentExpired
 from bedside.admissions.models import AdmissionNotice
@@ -23,6 +24,7 @@ from bedside.hospital.models import Bed, Room, Ward
 from bedside.hospital.states import BedState, RoomGender
 from bedside.patients import service as patients_service
 from bedside.patients.models import Patient
+from bedside.settings import get_settings
 
 # How long an assigned bed is held for a patient who has not come to complete admission.
 ASSIGNMENT_HOLD = timedelta(hours=24)
@@ -138,7 +140,7 @@ def assign(
     hospital_service.move_bed(session, bed.id, "reserve", actor)
     now = utcnow()
     notice.bed_id, notice.ward_id, notice.bed_loan = bed.id, ward.id, loan
-    notice.assigned_at, notice.assignment_expires_at = now, now + ASSIGNMENT_HOLD
+    notice.assigned_at, notice.assignment_expires_at = now, hold_until(notice, now)
     audit.record(
         session,
         actor,
@@ -159,8 +161,20 @@ def assign(
     session.commit()
     from bedside.admissions import stay
 
-    stay.try_register(session, actor, notice.id)  # the details may all be in already
+    if not green.register_on_bed(session, actor, notice.id):
+        stay.try_register(session, actor, notice.id)  # the details may all be in already
     return notices.get(session, notice.id)
+
+
+def hold_until(notice: AdmissionNotice, now: datetime) -> datetime:
+    """The bed is held ASSIGNMENT_HOLD, and at least through the earliest day the patient said
+    they can come: a patient who asked for Friday must find the bed there on Friday."""
+    held = now + ASSIGNMENT_HOLD
+    if notice.earliest_date is None:
+        return held
+    tz = get_settings().tz
+    day_after = datetime.combine(notice.earliest_date + timedelta(days=1), time(0), tzinfo=tz)
+    return max(held, day_after.astimezone(UTC))
 
 
 def _set_deposit_ward(session: Session, notice: AdmissionNotice) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from bedside.core.events import Event, event_type
 
@@ -67,3 +67,16 @@ class PatientAdmitted(Event):
     bed_id: int
     ward_id: int
     inpatient_no: str
+
+
+@event_type("admissions.green_deposit_due")
+@dataclass(frozen=True)
+class GreenDepositDue(Event):
+    """A green-channel stay still owes its first deposit (one event per reminder)."""
+
+    notice_id: int
+    patient_id: int
+    due_at: datetime
+    amount_fen: int
+    overdue: bool
+    at: datetime

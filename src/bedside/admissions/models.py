@@ -32,6 +32,10 @@ class AdmissionNotice(Base):
     his_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Set when the doctor (or a rule) says self-service must stop at a staffed window.
     review_reason: Mapped[str | None] = mapped_column(String(60))
+    # Green channel (绿色通道): admitted at once, details and deposit after arrival (green.py).
+    green_channel: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deposit_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    deposit_reminded_at: Mapped[datetime | None]
     # bed request
     bed_requested_at: Mapped[datetime | None]
     earliest_date: Mapped[date | None]

@@ -20,6 +20,8 @@ class NoticeIn(BaseModel):
     expected_date: date
     order_package: str | None = Field(default=None, max_length=100)
     note: str | None = Field(default=None, max_length=1000)
+    # Green channel (绿色通道): an emergency admitted at once, paying later (admissions/green.py).
+    green_channel: bool = False
 
 
 class CancelIn(BaseModel):
@@ -39,3 +41,5 @@ class NoticeOut(BaseModel):
     order_package: str | None
     state: str
     issued_at: datetime
+    green_channel: bool = False
+    deposit_due_at: datetime | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,6 +62,10 @@ def issue(session: Session, actor: Actor, cmd: NoticeIn) -> AdmissionNotice:
     )
     session.add(notice)
     session.flush()
+    if cmd.green_channel:
+        from bedside.admissions import green
+
+        green.open_for(session, actor, notice)
     audit.record(
         session,
         actor,
@@ -77,7 +82,7 @@ def issue(session: Session, actor: Actor, cmd: NoticeIn) -> AdmissionNotice:
             patient_id=patient.id,
             department_id=cmd.department_id,
             expected_date=cmd.expected_date,
-            kind=cmd.kind,
+            kind=notice.kind,
         ),
     )
     session.commit()
@@ -178,10 +183,20 @@ def get_for_patients(session: Session, notice_id: int, patient_ids: set[int]) ->
     return notice
 
 
-def recent_for_staff(session: Session, actor: Actor, limit: int = 50) -> list[AdmissionNotice]:
+def recent_for_staff(
+    session: Session, actor: Actor, limit: int = 50, *, q: str = "", where: Any = None
+) -> list[AdmissionNotice]:
+    """`q`: a search (admissions/lists.py); `where`: the staff member's role scope."""
+    from bedside.admissions.lists import search_clause
+    from bedside.patients.models import Patient
+
     if actor.kind != "staff":
         raise Forbidden()
     query = select(AdmissionNotice).order_by(AdmissionNotice.issued_at.desc()).limit(limit)
     if actor.has_role("doctor") and not actor.has_role("admin", "admission_center"):
         query = query.where(AdmissionNotice.issued_by_id == actor.id)
+    if where is not None:
+        query = query.where(where)
+    if (found := search_clause(q)) is not None:
+        query = query.join(Patient, Patient.id == AdmissionNotice.patient_id).where(found)
     return list(session.scalars(query))

@@ -53,6 +53,8 @@ NOTICE_TRANSITIONS: dict[tuple[NoticeState, str], NoticeState] = {
     (NoticeState.BED_ASSIGNED, "expire"): NoticeState.BED_REQUESTED,
     (NoticeState.BED_ASSIGNED, "release_bed"): NoticeState.BED_REQUESTED,
     (NoticeState.BED_ASSIGNED, "register"): NoticeState.REGISTERED,
+    # Green channel: registered on the bed alone; details and deposit follow arrival.
+    (NoticeState.BED_ASSIGNED, "register_green"): NoticeState.REGISTERED,
     (NoticeState.REGISTERED, "admit"): NoticeState.ADMITTED,
     (NoticeState.ISSUED, "cancel"): NoticeState.CANCELLED,
     (NoticeState.BED_REQUESTED, "cancel"): NoticeState.CANCELLED,

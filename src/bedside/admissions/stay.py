@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bedside.accounts.models import AccountPatient
+from bedside.admissions import green
 from bedside.admissions import service as notices
 from bedside.admissions.events import AdmissionRegistered, BedRequested, PatientAdmitted
 from bedside.admissions.models import AdmissionDetails, AdmissionNotice, AssessmentRecord
@@ -51,6 +52,8 @@ class Blocker:
 def blockers(session: Session, notice: AdmissionNotice, acting_relation: str | None = None) -> list[Blocker]:
     """What self-service cannot do for this stay. `acting_relation` is how the phone account
     (or None at a kiosk) relates to the patient."""
+    if green.relaxed(notice):
+        return []  # treat first: nothing keeps a green-channel patient from the ward
     found: list[Blocker] = []
     if notice.insurance_type == InsuranceType.OUT_OF_REGION:
         found.append(
@@ -93,8 +96,15 @@ def _no_blockers(session: Session, notice: AdmissionNotice) -> None:
 
 
 def request_bed(
-    session: Session, actor: Actor, notice_id: int, earliest: date | None, room_preference: str
+    session: Session,
+    actor: Actor,
+    notice_id: int,
+    earliest: date | None,
+    room_preference: str,
+    *,
+    commit: bool = True,
 ) -> AdmissionNotice:
+    """`commit=False` lets a one-form entry save it with the details, all or nothing."""
     notice = notices.get(session, notice_id)
     today = local_today()
     earliest = earliest or max(notice.expected_date, today)
@@ -116,7 +126,8 @@ def request_bed(
         session,
         BedRequested(notice_id=notice.id, patient_id=notice.patient_id, department_id=notice.department_id),
     )
-    session.commit()
+    if commit:
+        session.commit()
     return notice
 
 
@@ -134,7 +145,7 @@ EDITABLE = (NoticeState.ISSUED, NoticeState.BED_REQUESTED, NoticeState.BED_ASSIG
 
 
 def _editable(notice: AdmissionNotice) -> None:
-    if notice.state not in EDITABLE:
+    if notice.state not in EDITABLE and not green.relaxed(notice):  # green: filled in after arrival
         raise Conflict(N_("This admission can no longer be changed."), code="admission_closed")
 
 
@@ -231,7 +242,8 @@ def save_assessment(
     from bedside.assessments import definitions, scoring
 
     notice = notices.get(session, notice_id)
-    _editable(notice)
+    if not (part == "all" and notice.state == NoticeState.ADMITTED):  # the nurse's part, on the ward
+        _editable(notice)
     try:
         q = definitions.load(code)
     except definitions.UnknownQuestionnaire as exc:
@@ -391,7 +403,7 @@ def admit(session: Session, actor: Actor, notice_id: int) -> AdmissionNotice:
             return notice  # pressed twice, or the ward and the kiosk at once
         _no_blockers(session, notice)
         ready = readiness(session, notice)
-        if not ready.deposit:
+        if not ready.deposit and not green.relaxed(notice):  # green: deposit due later
             raise Conflict(
                 N_("The first deposit must be at least %(minimum)s before admission."),
                 code="deposit_below_minimum",

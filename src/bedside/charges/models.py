@@ -44,7 +44,8 @@ class ChargeLine(Base):
     amount_fen: Mapped[int]  # signed: a reversal is negative
     service_date: Mapped[date]
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("charge_lines.id"), unique=True)
+    # A line may be reversed in parts (by quantity), so several lines may reverse one.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("charge_lines.id"), index=True)
     ledger_entry_id: Mapped[int | None]
     posted_by: Mapped[str] = mapped_column(String(100))
     posted_at: Mapped[datetime] = mapped_column(default=utcnow)

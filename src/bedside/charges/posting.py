@@ -1,7 +1,10 @@
 """Posting a batch of a stay's charge lines (the HIS feed, the demo generator): every line
 checked first, then all of them written together, or none. A line already posted is
 recognised by the HIS's line id and counted, not posted twice; a correction is a negative
-line naming the line it reverses, and it reverses that line's ledger entry.
+line naming the line it reverses, and it reverses that line's ledger entry. A reversal may
+take back part of a line's quantity (several times, up to the whole): each part at the line's
+unit price, and the part that takes back the rest takes back exactly the fen that remain, so a
+line reversed in parts nets to zero whatever the rounding.
 
 The checks read in a transaction of their own; the write transaction locks the stay's
 account, re-checks that the stay is still open and inserts the lines and their ledger
@@ -13,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NoReturn
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bedside.admissions import service as notices
 from bedside.admissions.models import AdmissionNotice
@@ -73,7 +77,9 @@ class _Stored:
     quantity_milli: int
     reverses_id: int | None
     ledger_entry_id: int | None
-    reversed: bool
+    unit_price_fen: int
+    reversed_milli: int  # how much of the quantity reversals took back (positive)
+    reversed_fen: int  # and of the amount (positive)
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,9 @@ class _New:
     line: ChargeIn
     milli: int
     original: _Stored | None
+    # A reversal of the whole line cancels its ledger entry; a part gives back these fen.
+    whole: bool = True
+    back_fen: int = 0
 
 
 def by_inpatient_no(session: Session, inpatient_no: str) -> AdmissionNotice:
@@ -144,7 +153,7 @@ def _plan(session: Session, notice: AdmissionNotice, batch: list[ChargeIn]) -> t
     admitted_on = notice.admitted_at.date() if notice.admitted_at else date.min
     today = local_today()
     seen: set[str] = set()
-    reversed_now: set[int] = set()
+    reversed_now: dict[int, tuple[int, int]] = {}
     new: list[_New] = []
     duplicates = 0
     for c in batch:
@@ -156,7 +165,9 @@ def _plan(session: Session, notice: AdmissionNotice, batch: list[ChargeIn]) -> t
             )
         seen.add(c.his_line_id)
         milli = _milli(c.quantity, c.his_line_id)
-        if _amount(c.unit_price_fen, milli) != c.amount_fen:
+        reversal = c.amount_fen < 0 or bool(c.reverses_his_line_id)
+        # A reversal's amount is checked against what remains of its line (_original).
+        if not reversal and _amount(c.unit_price_fen, milli) != c.amount_fen:
             raise InvalidInput(
                 N_("Line %(line)s: the amount is not unit price × quantity."),
                 code="amount_mismatch",
@@ -178,18 +189,28 @@ def _plan(session: Session, notice: AdmissionNotice, batch: list[ChargeIn]) -> t
                 )
             duplicates += 1
             continue
-        original = None
-        if c.amount_fen < 0 or c.reverses_his_line_id:
-            original = _original(c, stored, reversed_now)
-        new.append(_New(c, milli, original))
+        if reversal:
+            new.append(_original(c, milli, stored, reversed_now))
+        else:
+            new.append(_New(c, milli, None))
     return new, duplicates
 
 
 def _stored(session: Session, notice_id: int, batch: list[ChargeIn]) -> dict[str, _Stored]:
-    """The batch's lines and the lines it reverses, as far as the stay has them: one query."""
+    """The batch's lines and the lines it reverses, as far as the stay has them, with what
+    reversals already took back of each: one query."""
     wanted = {c.his_line_id for c in batch}
     wanted |= {c.reverses_his_line_id for c in batch if c.reverses_his_line_id}
-    reverser = aliased(ChargeLine)
+    taken = (
+        select(
+            ChargeLine.reverses_id.label("line_id"),
+            func.sum(ChargeLine.quantity_milli).label("milli"),
+            func.sum(ChargeLine.amount_fen).label("fen"),
+        )
+        .where(ChargeLine.notice_id == notice_id, ChargeLine.reverses_id.is_not(None))
+        .group_by(ChargeLine.reverses_id)
+        .subquery()
+    )
     rows = session.execute(
         select(
             ChargeLine.his_line_id,
@@ -199,41 +220,65 @@ def _stored(session: Session, notice_id: int, batch: list[ChargeIn]) -> dict[str
             ChargeLine.quantity_milli,
             ChargeLine.reverses_id,
             ChargeLine.ledger_entry_id,
-            reverser.id,
+            ChargeLine.unit_price_fen,
+            taken.c.milli,
+            taken.c.fen,
         )
-        .outerjoin(reverser, reverser.reverses_id == ChargeLine.id)
+        .outerjoin(taken, taken.c.line_id == ChargeLine.id)
         .where(ChargeLine.notice_id == notice_id, ChargeLine.his_line_id.in_(wanted))
     )
-    return {r[0]: _Stored(r[1], r[2], r[3], r[4], r[5], r[6], r[7] is not None) for r in rows}
+    return {
+        r[0]: _Stored(r[1], r[2], r[3], r[4], r[5], r[6], r[7], -int(r[8] or 0), -int(r[9] or 0))
+        for r in rows
+    }
 
 
-def _original(c: ChargeIn, stored: dict[str, _Stored], reversed_now: set[int]) -> _Stored:
-    if not c.reverses_his_line_id or c.amount_fen >= 0:
-        raise InvalidInput(
+def _refuse(message: str, code: str, c: ChargeIn, conflict: bool = False) -> NoReturn:
+    error = Conflict if conflict else InvalidInput
+    raise error(message, code=code, params={"line": c.his_line_id})
+
+
+def _original(
+    c: ChargeIn, milli: int, stored: dict[str, _Stored], reversed_now: dict[int, tuple[int, int]]
+) -> _New:
+    """The reversal `c` of (part of) a line posted before, with the fen it gives back."""
+    if not c.reverses_his_line_id or c.amount_fen >= 0 or milli >= 0:
+        _refuse(
             N_("Line %(line)s: a reversal is a negative line that names the line it reverses."),
-            code="invalid_reversal",
-            params={"line": c.his_line_id},
+            "invalid_reversal",
+            c,
         )
     # Only a line posted before: one earlier in the same batch is not yet the stay's.
     original = stored.get(c.reverses_his_line_id)
     if original is None or original.reverses_id is not None:
-        raise InvalidInput(
-            N_("Line %(line)s reverses a line this stay does not have."),
-            code="reversed_line_unknown",
-            params={"line": c.his_line_id},
+        _refuse(N_("Line %(line)s reverses a line this stay does not have."), "reversed_line_unknown", c)
+    if c.unit_price_fen != original.unit_price_fen:
+        _refuse(
+            N_("Line %(line)s: a reversal has the unit price of the line it reverses."),
+            "reversal_mismatch",
+            c,
         )
-    if original.amount_fen != -c.amount_fen:
-        raise InvalidInput(
-            N_("Line %(line)s: a reversal must cancel the whole original line."),
-            code="partial_reversal",
-            params={"line": c.his_line_id},
+    batch_milli, batch_fen = reversed_now.get(original.id, (0, 0))
+    left_milli = original.quantity_milli - original.reversed_milli - batch_milli
+    left_fen = original.amount_fen - original.reversed_fen - batch_fen
+    if left_milli <= 0:
+        _refuse(N_("Line %(line)s was already reversed."), "already_reversed", c, conflict=True)
+    if -milli > left_milli:
+        _refuse(
+            N_("Line %(line)s reverses more than what remains of the line it reverses."),
+            "reversal_exceeds_line",
+            c,
         )
-    if original.reversed or original.id in reversed_now:
-        raise Conflict(
-            N_("Line %(line)s was already reversed."), code="already_reversed", params={"line": c.his_line_id}
+    back_fen = left_fen if -milli == left_milli else -_amount(c.unit_price_fen, milli)
+    if -c.amount_fen != back_fen:
+        _refuse(
+            N_("Line %(line)s: the amount is not unit price × quantity."),
+            "amount_mismatch",
+            c,
         )
-    reversed_now.add(original.id)
-    return original
+    reversed_now[original.id] = (batch_milli - milli, batch_fen + back_fen)
+    whole = -milli == original.quantity_milli
+    return _New(c, milli, original, whole=whole, back_fen=back_fen)
 
 
 @dataclass(frozen=True)
@@ -252,9 +297,13 @@ def _rows(actor: Actor, notice: AdmissionNotice, new: list[_New]) -> _Rows:
     entry_of_line: list[int | None] = []
     for n in new:
         c = n.line
-        if n.original is not None and n.original.ledger_entry_id is not None:
+        if n.original is not None and n.original.ledger_entry_id is not None and n.whole:
             entry_of_line.append(len(entries))
             entries.append(ledger.NewEntry.reversal(n.original.ledger_entry_id, f"charge {c.his_line_id}"))
+        elif n.original is not None and n.back_fen > 0:
+            entry_of_line.append(len(entries))
+            memo = f"{c.code} {c.name} ({c.quantity})"[:200]
+            entries.append(ledger.NewEntry(EntryKind.CHARGE_CORRECTION, n.back_fen, memo=memo))
         elif c.amount_fen > 0:
             entry_of_line.append(len(entries))
             entries.append(ledger.NewEntry(EntryKind.CHARGE, c.amount_fen, memo=f"{c.code} {c.name}"[:200]))

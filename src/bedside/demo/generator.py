@@ -17,6 +17,7 @@ from bedside.core.auth import hash_password
 from bedside.core.clock import local_today
 from bedside.core.db import utcnow
 from bedside.core.resident_id import check_digit
+from bedside.demo import insurance_review as insurance_review_demo
 from bedside.demo.care import seed as seed_care
 from bedside.demo.census import seed_census, seed_patients
 from bedside.demo.discharge import seed_demo_discharge
@@ -217,6 +218,7 @@ def seed(session: Session, beds: int = 400, seed_value: int = 42) -> SeedReport:
     fleet_demo.seed(session)
     seed_census(session, rng)
     _demo_notice(session, dept_by_code["CARD"].id)
+    insurance_review_demo.seed(session)  # the catalogue the review rules check against
     seed_demo_discharge(session, dept_by_code["CARD"].id)
     seed_care(session)
     seed_records(session, DEMO_PHONE, DEMO_SELF[1])

@@ -24,6 +24,8 @@ class EntryKind(StrEnum):
     # the fee booked against it in the same transaction, so the deposit balance is unchanged.
     FEE_PAYMENT = "fee_payment"
     FEE = "fee"
+    # Part of a charge line taken back (the HIS reversed part of its quantity): money returns.
+    CHARGE_CORRECTION = "charge_correction"
 
 
 # Sign of each kind: money in the patient's favour is positive.
@@ -38,6 +40,7 @@ ENTRY_SIGN: dict[str, int] = {
     EntryKind.REFUND: -1,
     EntryKind.FEE_PAYMENT: 1,
     EntryKind.FEE: -1,
+    EntryKind.CHARGE_CORRECTION: 1,
 }
 
 

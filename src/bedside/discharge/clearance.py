@@ -32,6 +32,7 @@ CHECK_NAMES = {
     "pending_orders": N_("orders are still pending"),
     "charges_not_posted": N_("charges are not all posted"),
     "medication_not_handed_over": N_("the discharge medication is not handed over"),
+    "care_bill_unpaid": N_("the companion care bill is not paid"),
 }
 
 
@@ -48,6 +49,23 @@ class ClearanceBlocked(Conflict):
     def localized(self, locale: str) -> str:
         names = [gettext(locale, CHECK_NAMES.get(code, code)) for code in self.params["missing"]]
         return gettext(locale, self.message, missing=("; " if locale == "en" else "；").join(names))
+
+
+def medication_handed_over(session: Session, d: Discharge) -> bool:
+    """A stay with a discharge-medication order passes once the machine reaches counselled;
+    without one, the nurse's recorded handover counts where the doctor flagged medication."""
+    from bedside.medication import service as medication  # it reads discharge models
+
+    state = medication.handover(session, d.notice_id)
+    if state is not None:
+        return state
+    return not d.has_medication or d.medication_handed_over
+
+
+def care_unpaid(session: Session, notice_id: int) -> bool:
+    from bedside.companion import bills  # the vendor's bill, apart from the hospital's
+
+    return bills.unpaid_fen(session, notice_id) > 0
 
 
 @dataclass(frozen=True)
@@ -85,8 +103,10 @@ def check(
                 field="override_reason",
             )
         overridden, missing = missing, []
-    if d.has_medication and not d.medication_handed_over:
+    if not medication_handed_over(session, d):
         missing.append("medication_not_handed_over")
+    if get_settings().care_bill_blocks_settlement and care_unpaid(session, d.notice_id):
+        missing.append("care_bill_unpaid")
     if missing:
         raise ClearanceBlocked(missing)
     return Passed(tuple(overridden), reason[:300] if overridden else None)

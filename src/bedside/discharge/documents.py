@@ -43,7 +43,10 @@ def documents(session: Session, settlement: Settlement) -> dict[str, DischargeDo
     rows = {
         d.kind: d
         for d in session.scalars(
-            select(DischargeDocument).where(DischargeDocument.settlement_id == settlement.id)
+            # The discharge certificate shares the table but not this set (discharge/certificate.py).
+            select(DischargeDocument).where(
+                DischargeDocument.settlement_id == settlement.id, DischargeDocument.kind.in_(KINDS)
+            )
         )
     }
     if len(rows) == len(KINDS):

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bedside.admissions.models import AdmissionNotice
-from bedside.charges import service as charges_service
 from bedside.charges.models import ChargeLine
 from bedside.core.db import utcnow
 from bedside.core.errors import Conflict
@@ -33,10 +32,6 @@ from bedside.insurance.platform import (
 )
 
 log = logging.getLogger(__name__)
-
-# Auto-review: a line this large, or a stay with this many class-C (self-paid) lines, is looked at.
-REVIEW_LINE_FEN = 2_000_000
-REVIEW_CLASS_C_SHARE_BP = 3000
 
 
 def _platform() -> HsaPlatform:
@@ -201,15 +196,3 @@ def reverse(session: Session, notice: AdmissionNotice, setl_id: str | None) -> N
         ) from exc
     row.state, row.reversal_setl_id, row.reversed_at = "reversed", answer.setl_id, utcnow()
     stays.forget_details(session, notice.id)
-
-
-def review_flags(session: Session, notice: AdmissionNotice) -> list[str]:
-    lines = charges_service.lines(session, notice.id)
-    flags = []
-    if any(c.amount_fen >= REVIEW_LINE_FEN for c in lines):
-        flags.append("large_line")
-    total = sum(c.amount_fen for c in lines)
-    class_c = sum(c.amount_fen for c in lines if c.insurance_class == "C")
-    if total > 0 and class_c * 10000 >= total * REVIEW_CLASS_C_SHARE_BP:
-        flags.append("high_self_pay_share")
-    return flags

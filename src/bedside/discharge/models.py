@@ -82,3 +82,42 @@ class DischargeDocument(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SettlementIntent(Base):
+    """A settlement the patient signed while money was still owed: the supplementary payment
+    it started, and what settles the stay once that payment is credited (the same act)."""
+
+    __tablename__ = "settlement_intents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("admission_notices.id"), index=True)
+    request_key: Mapped[str] = mapped_column(String(100), unique=True)
+    payment_order_id: Mapped[int] = mapped_column(ForeignKey("payment_orders.id"), unique=True)
+    amount_fen: Mapped[int]
+    signature_png: Mapped[bytes] = mapped_column(LargeBinary)
+    # Who signed: the settlement is recorded as theirs, whoever finishes it.
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None]
+    actor_label: Mapped[str] = mapped_column(String(100))
+    at_window: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    state: Mapped[str] = mapped_column(String(20), default="waiting")  # waiting | settled | failed
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id"))
+    error_code: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WindowCase(Base):
+    """A stay sent to the staffed discharge window by an act (the patient disputing a charge);
+    the other reasons are read from the stay as it is (discharge.window)."""
+
+    __tablename__ = "discharge_window_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("admission_notices.id"), index=True)
+    code: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(String(500))
+    opened_by: Mapped[str] = mapped_column(String(100))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None]

@@ -157,7 +157,16 @@ def feedback(
     return {"id": str(action.id), "state": action.state}
 
 
-@router.get("/softwaremodules/{release_id}/artifacts/{filename}")
+@router.get(
+    "/softwaremodules/{release_id}/artifacts/{filename}",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/gzip": {}, "application/octet-stream": {}},
+            "description": "The bundle, or its detached signature",
+        }
+    },
+)
 def artifact(
     session: DbSession,
     kiosk: Device,

@@ -26,6 +26,10 @@ def list_departments(session: Session) -> list[Department]:
     return list(session.scalars(select(Department).order_by(Department.code)))
 
 
+def list_wards(session: Session) -> list[Ward]:
+    return list(session.scalars(select(Ward).order_by(Ward.code)))
+
+
 def get_department(session: Session, department_id: int) -> Department:
     dept = session.get(Department, department_id)
     if dept is None:

@@ -66,6 +66,8 @@ class HisNoticeIn(BaseModel):
     phone: str | None = Field(default=None, max_length=20)
     # The HIS's own inpatient number, kept where it is the record of stays.
     inpatient_no: str | None = Field(default=None, pattern=r"^[A-Z0-9]{4,20}$")
+    # Green channel (绿色通道): the emergency is admitted at once and pays later.
+    green_channel: bool = False
 
 
 class NoticeChanged(Conflict):
@@ -92,8 +94,10 @@ def _differences(session: DbSession, done: AdmissionNotice, body: HisNoticeIn) -
         "resident_id": patient.id if patient else None,
         "department_code": dept,
         "diagnosis": body.diagnosis.strip(),
-        "kind": body.kind,
-        "priority": body.priority,
+        # A green-channel notice is stored as an urgent emergency (admissions/green.py).
+        "kind": AdmissionKind.EMERGENCY if body.green_channel else body.kind,
+        "priority": Priority.URGENT if body.green_channel else body.priority,
+        "green_channel": body.green_channel,
         "expected_date": body.expected_date,
         "order_package": (body.order_package or "").strip() or None,
         "note": (body.note or "").strip() or None,
@@ -104,6 +108,7 @@ def _differences(session: DbSession, done: AdmissionNotice, body: HisNoticeIn) -
         "diagnosis": done.diagnosis,
         "kind": done.kind,
         "priority": done.priority,
+        "green_channel": done.green_channel,
         "expected_date": done.expected_date,
         "order_package": done.order_package,
         "note": done.note,
@@ -153,6 +158,7 @@ def notice(body: HisNoticeIn, session: DbSession, me: NoticeClient) -> NoticeOut
             expected_date=body.expected_date,
             order_package=body.order_package,
             note=body.note,
+            green_channel=body.green_channel,
         ),
     )
     created.his_ref = body.his_ref

@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from bedside.core.audit import Actor
 from bedside.integrations import record
 from bedside.integrations.api import _client
+from bedside.medication import service as medication
+from bedside.medication.schemas import DrugIn
 from bedside.web import security
 from bedside.web.deps import DbSession
 from bedside.web.problems import API_ERRORS, problem_responses
@@ -148,3 +150,29 @@ def orders_status(
             session, me, notice, body.message_id, body.pending_orders, body.charges_closed
         ),
     )
+
+
+class DischargeMedicationIn(BaseModel):
+    message_id: MessageId
+    doctor: str = Field(min_length=1, max_length=50)
+    drugs: list[DrugIn] = Field(min_length=1, max_length=20)
+
+
+@router.post("/stays/{inpatient_no}/discharge-medication")
+def discharge_medication(
+    inpatient_no: InpatientNo, body: DischargeMedicationIn, session: DbSession, me: OrderClient
+) -> Reply:
+    """The doctor's discharge-medication order as written in the HIS: it starts the ward
+    delivery (nurse confirmation, pharmacy, bag, counselling) as a console order does."""
+    notice = record.stay_by_inpatient_no(session, inpatient_no)
+    as_doctor = Actor(
+        kind="his", id=me.id, label=f"{me.label}: {body.doctor}"[:100], roles=frozenset({"doctor"})
+    )
+
+    def apply() -> dict[str, Any]:
+        row = medication.order(
+            session, as_doctor, notice.id, body.drugs, source="his", his_ref=body.message_id
+        )
+        return {"notice_id": notice.id, "order_id": row.id, "state": row.state}
+
+    return _once(session, body.message_id, "discharge_medication", body, apply)

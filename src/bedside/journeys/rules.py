@@ -99,6 +99,9 @@ def _request_bed(s: Snapshot) -> NextStep | None:
         action=N_("Request a bed"),
         url=f"/phone/notices/{notice.id}",
         params={"department": notice.department, "date": notice.expected_date.isoformat()},
+        # The kiosk asks for the bed with the details, in one form filled from the ID card.
+        kiosk_url=f"/kiosk/stays/{notice.id}",
+        kiosk_action=N_("Start the admission"),
     )
 
 
@@ -163,6 +166,7 @@ def _wait_for_bed(s: Snapshot) -> NextStep | None:
         ),
         action=N_("Admission details"),
         url=f"/phone/notices/{notice.id}",
+        kiosk_url=f"/kiosk/stays/{notice.id}",
     )
 
 
@@ -180,20 +184,37 @@ def _settle_now(s: Snapshot) -> NextStep | None:
     )
 
 
+# One card per discharge stage before settlement: what has happened and who acts next.
+_DISCHARGE_STAGES: dict[str, tuple[str, str, str]] = {
+    "ordered": (
+        "discharge_ordered",
+        N_("Discharge ordered"),
+        N_("The doctor ordered your discharge. The ward is checking the last orders and charges."),
+    ),
+    "ward_cleared": (
+        "discharge_ward_cleared",
+        N_("Discharge: the ward has cleared you"),
+        N_("The ward has checked your orders and charges. The bill is being reviewed for insurance."),
+    ),
+    "insurance_reviewed": (
+        "discharge_insurance_reviewed",
+        N_("Discharge: the insurance review is done"),
+        N_("The insurance office has reviewed your bill. Settlement opens in a moment."),
+    ),
+}
+
+
 def _discharge_in_progress(s: Snapshot) -> NextStep | None:
-    notice = next(
-        (n for n in s.notices if n.discharge in ("ordered", "ward_cleared", "insurance_reviewed")), None
-    )
-    if notice is None:
+    notice = next((n for n in s.notices if n.discharge in _DISCHARGE_STAGES), None)
+    if notice is None or notice.discharge is None:
         return None
+    code, title, reason = _DISCHARGE_STAGES[notice.discharge]
     return NextStep(
-        code="discharge_in_progress",
-        title=N_("Discharge ordered"),
-        reason=N_(
-            "The ward and the insurance office are preparing the bill. We will tell you when you can settle."
-        ),
-        action=N_("See the bill"),
-        url=f"/phone/stays/{notice.id}/bill",
+        code=code,
+        title=title,
+        reason=reason,
+        action=N_("Discharge status"),
+        url=f"/phone/stays/{notice.id}/discharge",
     )
 
 

@@ -111,3 +111,15 @@ class KioskPrintTicketUse(Base):
     nonce: Mapped[str] = mapped_column(String(32), unique=True)
     kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
     used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class KioskCardReadUse(Base):
+    """A card read the kiosk agent signed and a sign-in used: one row per read nonce makes
+    each signed read one-use, so a read captured once cannot be sent again."""
+
+    __tablename__ = "kiosk_card_read_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(32), unique=True)
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

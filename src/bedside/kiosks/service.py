@@ -21,7 +21,6 @@ from bedside.core.errors import (
 )
 from bedside.core.i18n import N_
 from bedside.kiosks.models import Kiosk, KioskLoginCode
-from bedside.patients import service as patients_service
 from bedside.patients.models import CredentialKind, Patient
 from bedside.settings import get_settings
 
@@ -196,69 +195,20 @@ def issue_phone_code(session: Session, account_id: int, patient_id: int) -> tupl
     return PHONE_CODE_PREFIX + code, expires
 
 
-def _redeem_phone_code(session: Session, kiosk: Kiosk, scanned: str) -> Patient | None:
-    if not scanned.startswith(PHONE_CODE_PREFIX):
-        return None
-    row = session.scalar(
-        select(KioskLoginCode)
-        .where(KioskLoginCode.code_hash == token_digest(scanned.removeprefix(PHONE_CODE_PREFIX)))
-        .with_for_update()
-    )
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        return None
-    row.used_at, row.used_by_kiosk_id = utcnow(), kiosk.id
-    return patients_service.get(session, row.patient_id)
-
-
-def patient_login(
-    session: Session,
-    kiosk: Kiosk,
-    kind: str,
-    value: str,
-    id_last6: str | None = None,
-    *,
-    source: str = "keypad",
-    elderly: bool = False,
-) -> tuple[Patient, str]:
-    """Signs a patient in at this kiosk. A typed inpatient number also needs the last six
-    characters of the resident ID, since the number is printed on wristbands and papers."""
-    if kind not in {k.value for k in LOGIN_KINDS} and kind != PHONE_QR:
-        raise InvalidInput(N_("Unknown kind of card."), code="invalid_credential_kind")
-    value = (value or "").strip().upper() if kind == CredentialKind.RESIDENT_ID else (value or "").strip()
-    if not value:
-        raise InvalidInput(N_("Fill in every field."), code="field_required", field="value")
-    actor = actor_for(kiosk)
-    limit_guesses(kiosk)
-    if kind == PHONE_QR:
-        patient = _redeem_phone_code(session, kiosk, value)
-    else:
-        patient = patients_service.find_by_credential(session, kind, value)
-    ok = patient is not None
-    if ok and kind == CredentialKind.INPATIENT_NO:
-        last6 = (id_last6 or "").strip().upper()
-        ok = bool(
-            patient
-            and patient.resident_id
-            and len(last6) == 6
-            and secrets.compare_digest(patient.resident_id[-6:], last6)
-        )
-    if not ok or patient is None:
-        audit.record(session, actor, "kiosk.patient_login_failed", "kiosk", kiosk.id, kind=kind)
-        session.commit()
-        count_failed_guess(kiosk)
-        raise KioskLoginFailed()
-    token = open_patient_session(session, kiosk, patient, kind, source=source, elderly=elderly)
-    session.commit()
-    return patient, token
-
-
-# Where a credential came from: typed on the screen, or handed over by a device (the page
-# says so; the kiosk browser is a locked-down device authenticated by its key).
+# Where a credential came from: typed on the screen, or read by a device (a read counts only
+# when the device agent signed it: see card_reads and signin).
 SOURCES = ("keypad", "id_reader", "card_reader", "scanner", "camera")
 
 
 def open_patient_session(
-    session: Session, kiosk: Kiosk, patient: Patient, kind: str, *, source: str, elderly: bool = False
+    session: Session,
+    kiosk: Kiosk,
+    patient: Patient,
+    kind: str,
+    *,
+    source: str,
+    elderly: bool = False,
+    factor: str | None = None,
 ) -> str:
     """Opens the patient's session at this kiosk in the caller's transaction (audited)."""
     idle = idle_seconds(elderly)
@@ -274,6 +224,7 @@ def open_patient_session(
         patient_id=patient.id,
         kind=kind,
         source=source if source in SOURCES else "keypad",
+        factor=factor,
     )
     return token
 

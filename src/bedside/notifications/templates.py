@@ -25,6 +25,13 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         N_("Deposit balance is low"),
         N_("%(patient)s: the deposit balance is %(balance)s, under %(threshold)s. Please top up."),
     ),
+    "green_deposit_due": (
+        N_("Deposit due (green channel)"),
+        N_(
+            "%(patient)s: you were admitted through the green channel, treatment first. "
+            "Please pay the deposit of %(amount)s by %(due)s."
+        ),
+    ),
     "refund_sent": (
         N_("Refund sent"),
         N_("%(patient)s: %(amount)s was refunded to your %(channel)s."),
@@ -178,6 +185,26 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "exam_cancelled": (
         N_("Exam cancelled"),
         N_("%(patient)s: %(title)s at %(time)s on %(date)s, %(place)s, was cancelled."),
+    ),
+    "medication_on_way": (
+        N_("Discharge medication on its way"),
+        N_("%(patient)s: your discharge medication is on its way to the ward."),
+    ),
+    "medication_at_ward": (
+        N_("Discharge medication at the ward"),
+        N_("%(patient)s: your discharge medication has reached the ward. A nurse will explain it to you."),
+    ),
+    "medication_guide_ready": (
+        N_("Your medication guide"),
+        N_("%(patient)s: the guide to your discharge medication is on your phone: how to take each drug."),
+    ),
+    "care_bill_ready": (
+        N_("Care bill ready to confirm"),
+        N_("%(patient)s: the companion care bill for %(days)s days, %(amount)s, is ready to confirm."),
+    ),
+    "care_receipt": (
+        N_("Care bill paid"),
+        N_("%(patient)s: %(amount)s paid for companion care. Receipt number %(receipt)s."),
     ),
     "fleet_alert_raised": (
         N_("Kiosk alert"),

@@ -49,10 +49,11 @@ ENTRY_FOR_PURPOSE = {
     Purpose.TOPUP: EntryKind.TOPUP,
     Purpose.SUPPLEMENTARY: EntryKind.SUPPLEMENTARY_PAYMENT,
     Purpose.RECORD_COPY: EntryKind.FEE_PAYMENT,
+    Purpose.COMPANION_CARE: EntryKind.FEE_PAYMENT,
 }
 # Payments of a fee, not of the deposit: the fee is booked as soon as it is paid, and deposit
 # refunds never draw on them (only the fee's own refund does, see refund_fee).
-FEE_PURPOSES = frozenset({Purpose.RECORD_COPY})
+FEE_PURPOSES = frozenset({Purpose.RECORD_COPY, Purpose.COMPANION_CARE})
 # Wallet payment codes are 16-24 digits; an adapter may say otherwise (insurance numbers).
 AUTH_CODE = r"^\d{16,24}$"
 
@@ -280,6 +281,7 @@ def _description(purpose: str) -> str:
         "topup": "住院预交金充值",
         "supplementary_payment": "出院补缴",
         "record_copy": "病案复印费",
+        "companion_care": "陪护费",
     }.get(purpose, "住院费用")
 
 

@@ -62,6 +62,8 @@ class Purpose(StrEnum):
     TOPUP = "topup"
     SUPPLEMENTARY = "supplementary_payment"
     RECORD_COPY = "record_copy"
+    # Paid to a care vendor: passes the deposit account at net zero, booked in companion care.
+    COMPANION_CARE = "companion_care"
 
 
 class Channel(StrEnum):

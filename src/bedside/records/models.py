@@ -1,10 +1,11 @@
-"""Record copy requests, the payment orders started for each, and their state history."""
+"""Record copy requests, the payment orders started for each, their state history and the
+proofs of identity a mailed copy asks for."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bedside.core.db import Base, utcnow
@@ -77,3 +78,24 @@ class RecordCopyTransition(Base):
     actor: Mapped[str] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecordCopyProof(Base):
+    """A proof the requester uploaded for a mailed copy: the photo of the patient's ID card, or
+    the patient's signed authorization for a family member. Kept in the database (re-encoded,
+    metadata stripped), shown only to the record office; a new upload of a kind replaces the
+    old one."""
+
+    __tablename__ = "record_copy_proofs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("record_copy_requests.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # id_card | authorization
+    content_type: Mapped[str] = mapped_column(String(20))  # image/jpeg | image/png
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -31,7 +31,7 @@ from bedside.payments import refunds as payments_refunds
 from bedside.payments import service as payments_service
 from bedside.payments.models import PaymentOrder
 from bedside.payments.states import Purpose
-from bedside.records import fees
+from bedside.records import fees, proofs
 from bedside.records.events import RecordCopyChanged
 from bedside.records.models import RecordCopyPayment, RecordCopyRequest, RecordCopyTransition
 from bedside.records.queries import OFFICE_ROLES, get
@@ -475,6 +475,8 @@ def act(
             )
         note = f"{carrier} {tracking}"
     req = _locked(session, request_id)
+    if action == "approve":
+        proofs.require_complete(session, req)  # a mailed copy: nobody shows the cards in person
     old = req.state
     _move(session, actor, req, action, note)
     if action == "reject":

@@ -192,6 +192,7 @@ def create_user(
         )
     if session.scalar(select(StaffUser.id).where(StaffUser.username == name)) is not None:
         raise Conflict(N_("That username is taken."), code="username_taken", field="username")
+    department_id, ward_id = _home(session, department_id, ward_id)
     user = StaffUser(
         username=name,
         full_name=full_name.strip(),
@@ -206,6 +207,26 @@ def create_user(
     if commit:
         session.commit()
     return user
+
+
+def _home(session: Session, department_id: int | None, ward_id: int | None) -> tuple[int | None, int | None]:
+    """The department and ward a staff member works in (their role scope, staff/scope.py): a
+    ward gives its department; both must exist and agree."""
+    from bedside.hospital.models import Department, Ward
+
+    too_big = 2**31 - 1  # row ids are 32-bit on PostgreSQL: a larger one is unknown, not an error
+    if department_id is not None and (
+        department_id > too_big or session.get(Department, department_id) is None
+    ):
+        raise InvalidInput(N_("Unknown department."), code="unknown_department", field="department_id")
+    if ward_id is None:
+        return department_id, None
+    ward = session.get(Ward, ward_id) if ward_id <= too_big else None
+    if ward is None or (department_id is not None and ward.department_id != department_id):
+        raise InvalidInput(
+            N_("Choose a ward of the staff member's department."), code="invalid_ward", field="ward_id"
+        )
+    return ward.department_id, ward.id
 
 
 def unlock(session: Session, actor: Actor, user_id: int) -> StaffUser:

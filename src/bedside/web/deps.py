@@ -18,6 +18,7 @@ from bedside.kiosks import service as kiosks_service
 from bedside.kiosks.models import Kiosk
 from bedside.patients import service as patients_service
 from bedside.patients.models import Patient
+from bedside.staff import scope
 from bedside.staff import service as staff_service
 from bedside.staff.models import StaffUser
 
@@ -34,6 +35,7 @@ MAX_ID = 2**31 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Flag = Annotated[int, Query(ge=0, le=1)]
+SearchText = Annotated[str, Query(max_length=50)]
 
 
 class LoginRequired(NotAuthenticated):
@@ -111,6 +113,32 @@ def staff_with(*roles: str) -> object:
     return Depends(check)
 
 
+def staff_scope(ctx: Annotated[StaffContext, Depends(staff)], session: DbSession) -> scope.Scope:
+    """Whose stays this staff member may act on (staff/scope.py)."""
+    found = scope.of(session, ctx.user)
+    _done(session)
+    return found
+
+
+def stay_in_scope(
+    request: Request, session: DbSession, found: Annotated[scope.Scope, Depends(staff_scope)]
+) -> None:
+    """Refuses a route's `{notice_id}` outside the staff member's ward or department. Put on
+    a route as `dependencies=[InScope]`; an unknown notice is left to the route (its 404)."""
+    from bedside.admissions.models import AdmissionNotice
+
+    raw = str(request.path_params.get("notice_id", ""))
+    if not (raw.isdigit() and 0 < int(raw) <= MAX_ID):
+        return  # the route's own parameter check answers
+    notice = session.get(AdmissionNotice, int(raw))
+    _done(session)
+    if notice is not None:
+        scope.check(found, notice.ward_id, notice.department_id, notice.issued_by_id)
+
+
+InScope = Depends(stay_in_scope)
+
+
 def account(request: Request, session: DbSession) -> AccountContext:
     auth = find_session(session, "account", request.cookies.get(PHONE_COOKIE))
     if auth is None:
@@ -146,6 +174,7 @@ def kiosk_patient(
 
 
 Staff = Annotated[StaffContext, Depends(staff)]
+StaffScope = Annotated[scope.Scope, Depends(staff_scope)]
 AccountUser = Annotated[AccountContext, Depends(account)]
 KioskDevice = Annotated[KioskContext, Depends(kiosk)]
 KioskPatient = Annotated[KioskPatientContext, Depends(kiosk_patient)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bedside.core.i18n import N_
+from bedside.insurance.review_rules import REASONS as REVIEW_REASONS
 
 LABELS: dict[str, dict[str, str]] = {
     "notice_state": {
@@ -27,6 +28,7 @@ LABELS: dict[str, dict[str, str]] = {
         "e_invoice": N_("Medical e-invoice"),
         "fee_list": N_("Fee list"),
         "settlement_list": N_("Insurance settlement list"),
+        "discharge_cert": N_("Discharge certificate"),
     },
     "einvoice_state": {
         "pending": N_("Being issued"),
@@ -107,6 +109,7 @@ LABELS: dict[str, dict[str, str]] = {
         "reversal": N_("Reversal"),
         "fee_payment": N_("Fee paid"),
         "fee": N_("Fee"),
+        "charge_correction": N_("Charge partly reversed"),
     },
     "refund_route": {
         "original": N_("Original route"),
@@ -131,6 +134,7 @@ LABELS: dict[str, dict[str, str]] = {
         "topup": N_("Deposit top-up"),
         "supplementary_payment": N_("Supplementary payment"),
         "record_copy": N_("Medical record copy fee"),
+        "companion_care": N_("Companion care fee"),
     },
     "payment_state": {
         "created": N_("Created"),
@@ -185,3 +189,5 @@ LABELS: dict[str, dict[str, str]] = {
         "face_payment": N_("Face payment"),
     },
 }
+# The insurance review's flags, in words (the rules table holds them with their checks).
+LABELS["review_flag"] = dict(REVIEW_REASONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bedside.admissions import stay as stay_service
@@ -9,10 +10,13 @@ from bedside.admissions.models import AdmissionNotice
 from bedside.core import audit
 from bedside.core.audit import Actor
 from bedside.core.clock import local_today
+from bedside.core.db import utcnow
 from bedside.core.errors import Conflict
 from bedside.core.i18n import N_
 from bedside.documents.wristband import Wristband
 from bedside.hospital import service as hospital_service
+from bedside.kiosks import telemetry as kiosk_telemetry
+from bedside.kiosks.models import Kiosk, KioskStatus
 from bedside.patients import service as patients_service
 from bedside.settings import get_settings
 
@@ -39,6 +43,25 @@ def wristband_for(session: Session, notice: AdmissionNotice) -> Wristband:
         allergy=bool(details and details.allergies),
         allergy_text=details.allergies if details else None,
     )
+
+
+# What the wristband page may promise: "ready" (print, and say "take it" once it printed),
+# "absent" (the kiosk has no wristband printer), "faulted" (its agent reports it broken).
+PRINTER_READY, PRINTER_ABSENT, PRINTER_FAULTED = "ready", "absent", "faulted"
+
+
+def printer_state(session: Session, kiosk: Kiosk) -> str:
+    """From the kiosk's modules and its agent's latest report (a silent agent is not a fault:
+    the page then learns from the print itself)."""
+    if "wristband_printer" not in (kiosk.modules or []):
+        return PRINTER_ABSENT
+    status = session.scalar(select(KioskStatus).where(KioskStatus.kiosk_id == kiosk.id))
+    if status is None or utcnow() - status.received_at > kiosk_telemetry.STALE_AFTER:
+        return PRINTER_READY
+    for module in status.modules:
+        if module.get("kind") == "wristband_printer" and module.get("state") in ("fault", "offline"):
+            return PRINTER_FAULTED
+    return PRINTER_READY
 
 
 def downloaded(session: Session, actor: Actor, notice: AdmissionNotice, fmt: str) -> Wristband:

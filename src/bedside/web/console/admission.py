@@ -8,11 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from starlette.responses import Response
 
 from bedside.admissions import beds as beds_service
 from bedside.admissions import board as board_service
+from bedside.admissions import green
 from bedside.admissions import service as admissions_service
 from bedside.admissions import stay as stay_service
 from bedside.admissions.models import AdmissionNotice
@@ -29,7 +30,7 @@ from bedside.patients import service as patients_service
 from bedside.staff.roles import Role
 from bedside.web import security, wristbands
 from bedside.web.console.routes import _chrome, page
-from bedside.web.deps import DbSession, IdPath, IdQuery, StaffContext, staff_with
+from bedside.web.deps import DbSession, IdPath, IdQuery, InScope, StaffContext, StaffScope, staff_with
 from bedside.web.forms import form_error
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
@@ -232,55 +233,68 @@ def bed_state(session: DbSession, me: Nurse, bed_id: IdPath, action: Annotated[s
 
 
 @router.get("/ward-admissions")
-def ward_admissions(request: Request, session: DbSession, me: Nurse) -> Response:
+def ward_admissions(request: Request, session: DbSession, me: Nurse, scope: StaffScope) -> Response:
+    """Today's expected admissions of the nurse's wards, and green-channel stays until their
+    deferred deposit is paid (with its due time)."""
     today = local_today()
     ward_id = _int(request.query_params.get("ward"))
     stmt = select(AdmissionNotice).where(
         AdmissionNotice.state.in_([NoticeState.BED_ASSIGNED, NoticeState.REGISTERED, NoticeState.ADMITTED]),
         AdmissionNotice.expected_date <= today + timedelta(days=1),
-        AdmissionNotice.arrived_at.is_(None),
+        or_(
+            AdmissionNotice.arrived_at.is_(None),
+            and_(AdmissionNotice.green_channel.is_(True), AdmissionNotice.deposit_due_at.is_not(None)),
+        ),
     )
     if ward_id:
         stmt = stmt.where(AdmissionNotice.ward_id == ward_id)
+    in_scope = scope.clause(AdmissionNotice.ward_id, AdmissionNotice.department_id)
+    if in_scope is not None:
+        stmt = stmt.where(in_scope)
     rows = []
     for n in session.scalars(stmt.order_by(AdmissionNotice.expected_date, AdmissionNotice.id)):
+        ready = stay_service.readiness(session, n)
         rows.append(
             {
                 "notice": n,
                 "patient": patients_service.get(session, n.patient_id),
-                "ready": stay_service.readiness(session, n),
+                "ready": ready,
+                "green": green.deposit_status(n, ready.deposit_fen, ready.deposit_minimum_fen),
                 "bed": hospital_service.get_bed(session, n.bed_id) if n.bed_id else None,
             }
         )
+    wards = select(Ward).order_by(Ward.code)
+    if scope.wards is not None:
+        wards = wards.where(Ward.id.in_(sorted(scope.wards)))
     session.commit()
     return page(
         request,
         me,
         "console/ward_admissions.html",
-        {"rows": rows, "wards": list(session.scalars(select(Ward).order_by(Ward.code))), "ward_id": ward_id},
+        {"rows": rows, "wards": list(session.scalars(wards)), "ward_id": ward_id},
     )
 
 
-@router.post("/stays/{notice_id}/arrived")
+@router.post("/stays/{notice_id}/arrived", dependencies=[InScope])
 def arrived(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
     stay_service.confirm_arrival(session, me.actor, notice_id)
     return RedirectResponse("/console/ward-admissions", status_code=303)
 
 
-@router.post("/stays/{notice_id}/admit")
+@router.post("/stays/{notice_id}/admit", dependencies=[InScope])
 def admit_at_ward(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
     """The ward can finish what a kiosk would: admission and the wristband."""
     stay_service.admit(session, me.actor, notice_id)
     return RedirectResponse(f"/console/ward-admissions?admitted={notice_id}", status_code=303)
 
 
-@router.get("/stays/{notice_id}/wristband.zpl")
+@router.get("/stays/{notice_id}/wristband.zpl", dependencies=[InScope])
 def wristband_zpl(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
     band = wristbands.downloaded(session, me.actor, admissions_service.get(session, notice_id), "zpl")
     return Response(wristband_doc.wristband_zpl(band), media_type="text/plain; charset=utf-8")
 
 
-@router.get("/stays/{notice_id}/wristband.png")
+@router.get("/stays/{notice_id}/wristband.png", dependencies=[InScope])
 def wristband_png(session: DbSession, me: Nurse, notice_id: IdPath) -> Response:
     band = wristbands.downloaded(session, me.actor, admissions_service.get(session, notice_id), "png")
     return Response(wristband_doc.wristband_preview_png(band), media_type="image/png")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from bedside.admissions import service as admissions_service
+from bedside.admissions.lists import search_clause
 from bedside.admissions.models import AdmissionNotice
 from bedside.charges import service as charges_service
 from bedside.core.clock import local_today
@@ -27,7 +28,7 @@ from bedside.patients.models import Patient
 from bedside.staff.roles import Role
 from bedside.web import security
 from bedside.web.console.routes import _chrome, page
-from bedside.web.deps import DbSession, IdPath, StaffContext, staff_with
+from bedside.web.deps import DbSession, IdPath, InScope, StaffContext, StaffScope, staff_with
 from bedside.web.forms import form_error
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
@@ -42,8 +43,16 @@ STAYS_PAGE = 50
 
 
 @router.get("/stays")
-def stays(request: Request, session: DbSession, me: StayStaff, page_no: PageQuery = 1) -> Response:
-    """Admitted stays, a page at a time, each with its patient and discharge in the same read."""
+def stays(
+    request: Request,
+    session: DbSession,
+    me: StayStaff,
+    scope: StaffScope,
+    page_no: PageQuery = 1,
+    search: Annotated[str, Query(alias="q", max_length=50)] = "",
+) -> Response:
+    """Admitted stays in the staff member's scope, a page at a time, each with its patient and
+    discharge in the same read; `q` searches them (admissions/lists.py)."""
     q = request.query_params.get("state", "")
     stmt = (
         select(AdmissionNotice, Discharge, Patient)
@@ -54,13 +63,19 @@ def stays(request: Request, session: DbSession, me: StayStaff, page_no: PageQuer
         .limit(STAYS_PAGE + 1)  # one more than a page tells whether there is a next one
         .offset((page_no - 1) * STAYS_PAGE)
     )
+    for cond in (
+        scope.clause(AdmissionNotice.ward_id, AdmissionNotice.department_id, AdmissionNotice.issued_by_id),
+        search_clause(search),
+    ):
+        if cond is not None:
+            stmt = stmt.where(cond)
     if q == "none":
         stmt = stmt.where(Discharge.id.is_(None))
     elif q:
         stmt = stmt.where(Discharge.state == q)
     found = session.execute(stmt).all()
     rows = [{"notice": n, "discharge": d, "patient": p} for n, d, p in found[:STAYS_PAGE]]
-    ctx = {"rows": rows, "state": q, "page_no": page_no, "has_next": len(found) > STAYS_PAGE}
+    ctx = {"rows": rows, "state": q, "q": search, "page_no": page_no, "has_next": len(found) > STAYS_PAGE}
     return page(request, me, "console/stays.html", ctx)
 
 
@@ -88,12 +103,12 @@ def _stay_ctx(session: DbSession, me: StaffContext, notice_id: int) -> dict[str,
     return ctx
 
 
-@router.get("/stays/{notice_id}")
+@router.get("/stays/{notice_id}", dependencies=[InScope])
 def stay(request: Request, session: DbSession, me: StayStaff, notice_id: IdPath) -> Response:
     return page(request, me, "console/stay.html", _stay_ctx(session, me, notice_id))
 
 
-@router.post("/stays/{notice_id}/discharge")
+@router.post("/stays/{notice_id}/discharge", dependencies=[InScope])
 def act(
     request: Request,
     session: DbSession,

@@ -21,7 +21,7 @@ from bedside.patients import service as patients_service
 from bedside.staff.roles import Role
 from bedside.web import security
 from bedside.web.console.routes import _chrome, page
-from bedside.web.deps import DbSession, IdPath, StaffContext, staff_with
+from bedside.web.deps import DbSession, IdPath, InScope, StaffContext, staff_with
 from bedside.web.forms import form_error
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
@@ -141,12 +141,12 @@ def _stay_ctx(session: DbSession, me: StaffContext, notice_id: int) -> dict[str,
     }
 
 
-@router.get("/education/stays/{notice_id}")
+@router.get("/education/stays/{notice_id}", dependencies=[InScope])
 def stay(request: Request, session: DbSession, me: WardStaff, notice_id: IdPath) -> Response:
     return page(request, me, "console/education_stay.html", _stay_ctx(session, me, notice_id))
 
 
-@router.post("/education/stays/{notice_id}/surgery")
+@router.post("/education/stays/{notice_id}/surgery", dependencies=[InScope])
 def send_surgery(request: Request, session: DbSession, me: WardStaff, notice_id: IdPath) -> Response:
     try:
         sent = education.send_surgery(session, me.actor, notice_id)

@@ -22,7 +22,7 @@ from bedside.surveys import plans as plans_service
 from bedside.surveys import service as surveys
 from bedside.web import security
 from bedside.web.console.routes import _chrome, page
-from bedside.web.deps import DbSession, Flag, IdPath, StaffContext, staff_with
+from bedside.web.deps import DbSession, Flag, IdPath, InScope, StaffContext, staff_with
 from bedside.web.forms import form_error
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(security.guard_request)])
@@ -64,12 +64,12 @@ def _stay_ctx(session: DbSession, me: StaffContext, notice_id: int) -> dict[str,
     }
 
 
-@router.get("/followup/stays/{notice_id}")
+@router.get("/followup/stays/{notice_id}", dependencies=[InScope])
 def stay(request: Request, session: DbSession, me: WardStaff, notice_id: IdPath) -> Response:
     return page(request, me, "console/followup_stay.html", _stay_ctx(session, me, notice_id))
 
 
-@router.post("/followup/stays/{notice_id}/appointments")
+@router.post("/followup/stays/{notice_id}/appointments", dependencies=[InScope])
 def add_appointment(
     request: Request,
     session: DbSession,
@@ -101,7 +101,7 @@ def _appointment_form(
     }
 
 
-@router.post("/followup/stays/{notice_id}/appointments/{appointment_id}")
+@router.post("/followup/stays/{notice_id}/appointments/{appointment_id}", dependencies=[InScope])
 def change_appointment(
     request: Request,
     session: DbSession,
@@ -126,7 +126,7 @@ def change_appointment(
     return RedirectResponse(f"/console/followup/stays/{notice_id}?changed=1", status_code=303)
 
 
-@router.post("/followup/stays/{notice_id}/appointments/{appointment_id}/cancel")
+@router.post("/followup/stays/{notice_id}/appointments/{appointment_id}/cancel", dependencies=[InScope])
 def cancel_appointment(
     request: Request, session: DbSession, me: WardStaff, notice_id: IdPath, appointment_id: IdPath
 ) -> Response:

@@ -14,7 +14,7 @@ from bedside.admissions import service as admissions_service
 from bedside.core.errors import DomainError
 from bedside.hospital import service as hospital_service
 from bedside.patients import service as patients_service
-from bedside.records import fees
+from bedside.records import fees, proofs
 from bedside.records import queries as records_queries
 from bedside.records import service as records_service
 from bedside.records.states import CopyState
@@ -51,6 +51,9 @@ def _detail_ctx(session: DbSession, me: StaffContext, request_id: int) -> dict[s
         "rl": fees.LABELS,
         "fees": fees,
         "form": {},
+        "proofs_needed": proofs.required(req),
+        "proofs_given": proofs.given(session, req.id),
+        "proof_labels": proofs.LABELS,
     }
 
 
@@ -80,3 +83,18 @@ def act(
         ctx["form"] = {"reason": reason, "carrier": carrier, "tracking_no": tracking_no}
         return form_error(request, "console/records_detail.html", ctx, exc)
     return RedirectResponse(f"/console/records/{request_id}", status_code=303)
+
+
+@router.get("/records/{request_id}/proofs/{proof_id}")
+def proof(session: DbSession, me: Office, request_id: IdPath, proof_id: IdPath) -> Response:
+    """A proof's photo, for the office's eyes: not cached, not sniffed, not a download link."""
+    row = proofs.for_office(session, me.actor, request_id, proof_id)
+    return Response(
+        row.data,
+        media_type=row.content_type,
+        headers={
+            "Cache-Control": "no-store, private",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="proof-{row.id}"',
+        },
+    )

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from bedside.admissions import service as admissions_service
+from bedside.admissions.models import AdmissionNotice
 from bedside.admissions.schemas import NoticeIn
 from bedside.admissions.states import AdmissionKind, Priority
 from bedside.core import audit
@@ -26,7 +27,19 @@ from bedside.staff import service as staff_service
 from bedside.staff.roles import PATIENT_DATA_ROLES, Role
 from bedside.web import cookies, security
 from bedside.web.console.nav import for_roles
-from bedside.web.deps import STAFF_COOKIE, DbSession, Flag, IdPath, IdQuery, Staff, StaffContext, staff_with
+from bedside.web.deps import (
+    STAFF_COOKIE,
+    DbSession,
+    Flag,
+    IdPath,
+    IdQuery,
+    InScope,
+    SearchText,
+    Staff,
+    StaffContext,
+    StaffScope,
+    staff_with,
+)
 from bedside.web.forms import form_error
 from bedside.web.rendering import render
 from bedside.web.shared_routes import safe_next
@@ -112,8 +125,17 @@ def _notice_form_ctx(session: DbSession, form: dict[str, Any], patient: Any = No
 
 
 @router.get("/notices")
-def notices(request: Request, session: DbSession, me: NoticeStaff) -> Response:
-    rows = admissions_service.recent_for_staff(session, me.actor)
+def notices(
+    request: Request, session: DbSession, me: NoticeStaff, scope: StaffScope, q: SearchText = ""
+) -> Response:
+    rows = admissions_service.recent_for_staff(
+        session,
+        me.actor,
+        q=q,
+        where=scope.clause(
+            AdmissionNotice.ward_id, AdmissionNotice.department_id, AdmissionNotice.issued_by_id
+        ),
+    )
     patients = {p.id: p for p in (patients_service.get(session, n.patient_id) for n in rows)}
     return page(
         request,
@@ -123,6 +145,7 @@ def notices(request: Request, session: DbSession, me: NoticeStaff) -> Response:
             "notices": rows,
             "patients": patients,
             "departments": {d.id: d for d in hospital_service.list_departments(session)},
+            "q": q,
         },
     )
 
@@ -154,8 +177,10 @@ def create_notice(
     expected_date: Annotated[str, Form()] = "",
     order_package: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    green_channel: Annotated[str, Form()] = "",
 ) -> Response:
     form = {
+        "green_channel": green_channel == "1",
         "patient_id": patient_id,
         "department_id": department_id,
         "diagnosis": diagnosis,
@@ -194,7 +219,7 @@ def create_notice(
     return RedirectResponse(f"/console/notices?issued={notice.id}", status_code=303)
 
 
-@router.post("/notices/{notice_id}/cancel")
+@router.post("/notices/{notice_id}/cancel", dependencies=[InScope])
 def cancel_notice(
     session: DbSession, me: NoticeStaff, notice_id: IdPath, reason: Annotated[str, Form()] = ""
 ) -> Response:
@@ -286,6 +311,7 @@ def wards(
         {
             "wards": hospital_service.ward_summaries(session),
             "totals": hospital_service.bed_totals(session),
+            "can_set_wards": me.actor.has_role(Role.ADMIN, Role.MANAGER, Role.NURSE),
         },
     )
 
@@ -362,6 +388,7 @@ def staff_list(request: Request, session: DbSession, me: Admin) -> Response:
             "roles": list(Role),
             "form": {},
             "departments": hospital_service.list_departments(session),
+            "wards": hospital_service.list_wards(session),
         },
     )
 
@@ -376,12 +403,14 @@ def create_staff(
     password: Annotated[str, Form()] = "",
     roles: Annotated[list[str] | None, Form()] = None,
     department_id: Annotated[str, Form()] = "",
+    ward_id: Annotated[str, Form()] = "",
 ) -> Response:
     form = {
         "username": username,
         "full_name": full_name,
         "roles": roles or [],
         "department_id": department_id,
+        "ward_id": ward_id,
     }
     try:
         staff_service.create_user(
@@ -392,6 +421,7 @@ def create_staff(
             password=password,
             roles=roles or [],
             department_id=int(department_id) if department_id.isdigit() else None,
+            ward_id=int(ward_id) if ward_id.isdigit() else None,
         )
     except DomainError as exc:
         return form_error(
@@ -402,6 +432,7 @@ def create_staff(
                 "roles": list(Role),
                 "form": form,
                 "departments": hospital_service.list_departments(session),
+                "wards": hospital_service.list_wards(session),
                 **_chrome(request, me),
             },
             exc,

@@ -16,6 +16,7 @@ from bedside.admissions import service as admissions_service
 from bedside.core.errors import DomainError, InvalidInput, NotFound
 from bedside.core.i18n import N_
 from bedside.core.money import format_yuan, parse_amount
+from bedside.deposits import history as deposits_history
 from bedside.deposits import service as deposits_service
 from bedside.documents import receipts as documents
 from bedside.hospital import service as hospital_service
@@ -25,7 +26,7 @@ from bedside.payments import service as payments_service
 from bedside.payments.models import CashNote, PaymentOrder
 from bedside.payments.states import Purpose
 from bedside.settings import get_settings
-from bedside.web import security
+from bedside.web import deposit_warning, security
 from bedside.web.deps import DbSession, IdPath, KioskPatient
 from bedside.web.forms import form_error
 from bedside.web.money_forms import amount_from_form
@@ -35,6 +36,7 @@ from bedside.web.rendering import locale_of, render
 router = APIRouter(prefix="/kiosk", include_in_schema=False, dependencies=[Depends(security.guard_request)])
 
 TOPUP_CHOICES_FEN = (50000, 100000, 200000, 500000)
+HISTORY_ROWS = 30
 # method -> (channel, trade type)
 METHODS = {
     "wechat_qr": ("wechat", "NATIVE"),
@@ -59,6 +61,9 @@ def _stay(session: DbSession, me: KioskPatient, notice_id: int) -> dict[str, Any
         "department": hospital_service.get_department(session, notice.department_id),
         "first": not any(e.kind == "deposit" for e in entries),
         "choices": TOPUP_CHOICES_FEN,
+        "minimum_due_fen": deposit_warning.minimum_due_fen(session, notice, account),
+        # The latest entries, each named; the itemized bill has every charge line.
+        "history": deposits_history.describe(session, entries[:HISTORY_ROWS]),
     }
 
 
@@ -126,6 +131,9 @@ def _wallet_of(code: str) -> tuple[str, str]:
     if code[:2] in {"10", "11", "12", "13", "14", "15"}:
         return "wechat", "MICROPAY"
     return "alipay", "BARCODE"
+
+
+wallet_of = _wallet_of  # the settlement's payment by code reads the code the same way
 
 
 @router.post("/deposit/{notice_id}/code")

@@ -16,6 +16,7 @@ from bedside.admissions import service as admissions_service
 from bedside.admissions.models import AdmissionNotice
 from bedside.core.errors import DomainError, NotFound
 from bedside.core.i18n import N_
+from bedside.discharge import certificate as discharge_certificate
 from bedside.discharge import documents as documents_service
 from bedside.discharge.models import Settlement
 from bedside.documents import receipts as receipt_docs
@@ -87,6 +88,17 @@ def _report(session: Session, patient_id: int, m: re.Match[str], locale: str) ->
     return _report_owned(session, patient_id, m).pdf or b"", "application/pdf"
 
 
+def _certificate_owned(session: Session, patient_id: int, m: re.Match[str]) -> AdmissionNotice:
+    notice = admissions_service.get_for_patients(session, int(m[1]), {patient_id})
+    discharge_certificate.issue(session, notice.id)  # settled, or no ticket
+    return notice
+
+
+def _certificate(session: Session, patient_id: int, m: re.Match[str], locale: str) -> tuple[bytes, str]:
+    notice = _certificate_owned(session, patient_id, m)
+    return discharge_certificate.issue(session, notice.id).pdf, "application/pdf"
+
+
 Owner = Callable[[Session, int, re.Match[str]], object]
 Resolver = Callable[[Session, int, re.Match[str], str], tuple[bytes, str]]
 _ID = r"([1-9][0-9]{0,8})"
@@ -98,6 +110,7 @@ DOCUMENTS: tuple[tuple[re.Pattern[str], Owner, Resolver], ...] = (
     (re.compile(rf"^/kiosk/settlements/{_ID}/([a-z_]{{1,30}})\.pdf$"), _settlement_owned, _settlement),
     (re.compile(rf"^/kiosk/stays/{_ID}/wristband\.zpl$"), _wristband_owned, _wristband),
     (re.compile(rf"^/kiosk/reports/{_ID}/report\.pdf$"), _report_owned, _report),
+    (re.compile(rf"^/kiosk/stays/{_ID}/discharge_cert\.pdf$"), _certificate_owned, _certificate),
 )
 
 

@@ -13,7 +13,7 @@ from bedside.admissions import service as admissions_service
 from bedside.core.errors import DomainError
 from bedside.hospital import service as hospital_service
 from bedside.journeys import service as journeys_service
-from bedside.kiosks import face
+from bedside.kiosks import card_reads, face, signin
 from bedside.kiosks import service as kiosks_service
 from bedside.patients.models import CredentialKind
 from bedside.settings import get_settings
@@ -61,22 +61,39 @@ def login(
     request: Request,
     session: DbSession,
     device: KioskDevice,
-    kind: Annotated[str, Form()] = "",
-    value: Annotated[str, Form()] = "",
-    id_last6: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form(max_length=20)] = "",
+    value: Annotated[str, Form(max_length=200)] = "",
+    id_last6: Annotated[str, Form(max_length=6)] = "",
     source: Annotated[str, Form(max_length=20)] = "keypad",
+    read: Annotated[str, Form(max_length=card_reads.MAX_READ)] = "",
+    sms_code: Annotated[str, Form(max_length=6)] = "",
     elderly: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    ctx = {
+    ctx: dict[str, object] = {
         "kiosk": device.kiosk,
         "kind": kind if kind in LOGIN_KINDS else "resident_id",
         "kinds": LOGIN_KINDS,
     }
     try:
-        _, token = kiosks_service.patient_login(
-            session, device.kiosk, kind, value, id_last6, source=source, elderly=elderly == "1"
+        _, token = signin.patient_login(
+            session,
+            device.kiosk,
+            kind,
+            value,
+            id_last6,
+            source=source,
+            read=read or None,
+            sms_code=sms_code,
+            elderly=elderly == "1",
+            locale=locale_of(request),
         )
+    except signin.SmsCodeSent as sent:
+        # The number stays on the page, which now asks for the code texted to the patient.
+        ctx.update(code_step=True, value=value, code_sent=sent.localized(locale_of(request)))
+        return render(request, "kiosk/login.html", ctx)
     except DomainError as exc:
+        if sms_code:
+            ctx.update(code_step=True, value=value)
         return form_error(request, "kiosk/login.html", ctx, exc)
     security.renew_anon(request)
     response = RedirectResponse("/kiosk/patient", status_code=303)

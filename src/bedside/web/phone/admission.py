@@ -18,10 +18,13 @@ from bedside.admissions import beds as beds_service
 from bedside.admissions import service as admissions_service
 from bedside.admissions import stay as stay_service
 from bedside.admissions.models import AdmissionNotice
+from bedside.admissions.states import NoticeState
 from bedside.assessments import definitions, scoring
 from bedside.core.clock import local_today
 from bedside.core.errors import DomainError, InvalidInput
 from bedside.core.i18n import N_
+from bedside.discharge import progress as discharge_progress
+from bedside.discharge import service as discharge_service
 from bedside.hospital import service as hospital_service
 from bedside.patients import service as patients_service
 from bedside.web import security
@@ -30,6 +33,26 @@ from bedside.web.forms import FormFields, form_error
 from bedside.web.rendering import render
 
 router = APIRouter(prefix="/phone", include_in_schema=False, dependencies=[Depends(security.guard_request)])
+
+
+def next_screen(session: DbSession, notice_id: int) -> str:
+    """Where a saved form sends the patient: the first admission step still to do, in the order
+    the stay asks for them, so no form leads back to the hub only to pick the next one. The hub
+    when nothing is left, or when something must be seen there first (a staffed-window case,
+    an unrequested bed)."""
+    notice = admissions_service.get(session, notice_id)
+    hub = f"/phone/notices/{notice_id}"
+    before_admission = (NoticeState.BED_REQUESTED, NoticeState.BED_ASSIGNED, NoticeState.REGISTERED)
+    if notice.state not in before_admission or stay_service.blockers(session, notice):
+        return hub
+    ready = stay_service.readiness(session, notice)
+    if not ready.assessments:
+        return f"/phone/stays/{notice_id}/assessment"
+    if not (ready.details and ready.insurance):
+        return f"/phone/stays/{notice_id}/details"
+    if notice.state == NoticeState.REGISTERED and not ready.deposit:
+        return f"/phone/deposit/{notice_id}"
+    return hub
 
 
 def _notice(session: DbSession, me: AccountUser, notice_id: int) -> AdmissionNotice:
@@ -101,7 +124,16 @@ def request_bed(
     except DomainError as exc:
         session.rollback()
         return form_error(request, "phone/bed_request.html", ctx, exc)
-    return RedirectResponse(f"/phone/notices/{notice_id}", status_code=303)
+    return RedirectResponse(next_screen(session, notice_id), status_code=303)
+
+
+@router.get("/stays/{notice_id}/discharge")
+def discharge_status(request: Request, session: DbSession, me: AccountUser, notice_id: IdPath) -> Response:
+    """Where the discharge stands, stage by stage, with the one thing the patient can do now."""
+    ctx = _hub(session, me, notice_id)
+    d = discharge_service.find(session, notice_id)
+    ctx.update(discharge=d, stages=discharge_progress.for_discharge(session, d) if d else [])
+    return render(request, "phone/discharge_status.html", ctx)
 
 
 def _details_form(session: DbSession, notice: AdmissionNotice) -> dict[str, Any]:
@@ -152,7 +184,7 @@ def save_details(
     except DomainError as exc:
         session.rollback()
         return form_error(request, "phone/admission_details.html", ctx, exc)
-    return RedirectResponse(f"/phone/notices/{notice_id}", status_code=303)
+    return RedirectResponse(next_screen(session, notice_id), status_code=303)
 
 
 def _assessment_ctx(
@@ -204,4 +236,4 @@ def save_assessment(
     except DomainError as exc:
         session.rollback()
         return form_error(request, "phone/assessment.html", ctx, exc)
-    return RedirectResponse(f"/phone/notices/{notice_id}", status_code=303)
+    return RedirectResponse(next_screen(session, notice_id), status_code=303)

@@ -13,12 +13,13 @@ from starlette.responses import Response
 from bedside.accounts import service as accounts_service
 from bedside.admissions import service as admissions_service
 from bedside.core.errors import DomainError
+from bedside.deposits import history as deposits_history
 from bedside.deposits import service as deposits_service
 from bedside.documents import receipts as documents
 from bedside.hospital import service as hospital_service
 from bedside.payments import service as payments_service
 from bedside.payments.states import Purpose
-from bedside.web import security
+from bedside.web import deposit_warning, security
 from bedside.web.deps import AccountUser, DbSession, IdPath
 from bedside.web.forms import form_error
 from bedside.web.money_forms import amount_from_form, phone_method
@@ -44,8 +45,10 @@ def _stay(session: DbSession, me: AccountUser, notice_id: int) -> dict[str, Any]
         "account": account,
         "department": department,
         "entries": deposits_service.history(session, account.id),
+        "history": deposits_history.describe(session, deposits_service.history(session, account.id)),
         "first": not has_paid,
         "choices": TOPUP_CHOICES_FEN,
+        "minimum_due_fen": deposit_warning.minimum_due_fen(session, notice, account),
         "me": me,
     }
 

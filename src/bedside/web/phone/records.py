@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
@@ -16,7 +16,7 @@ from bedside.core.errors import DomainError, InvalidInput
 from bedside.core.i18n import N_
 from bedside.hospital import service as hospital_service
 from bedside.payments import service as payments_service
-from bedside.records import fees
+from bedside.records import fees, proofs
 from bedside.records import queries as records_queries
 from bedside.records import service as records_service
 from bedside.records.models import RecordCopyRequest
@@ -104,6 +104,10 @@ def _detail_ctx(session: DbSession, me: AccountUser, request_id: int) -> dict[st
         "history": records_queries.history(session, req.id),
         "orders": records_queries.orders(session, req.id),
         "request_key": secrets.token_urlsafe(16),
+        "proofs_needed": proofs.required(req),
+        "proofs_given": proofs.given(session, req.id),
+        "proof_labels": proofs.LABELS,
+        "proofs_open": req.state in proofs.OPEN_STATES,
     }
 
 
@@ -174,4 +178,25 @@ def cancel(request: Request, session: DbSession, me: AccountUser, request_id: Id
     except DomainError as exc:
         session.rollback()
         return form_error(request, "phone/records_detail.html", ctx, exc)
+    return RedirectResponse(f"/phone/records/{request_id}", status_code=303)
+
+
+@router.post("/records/{request_id}/proofs")
+def upload_proof(
+    request: Request,
+    session: DbSession,
+    me: AccountUser,
+    request_id: IdPath,
+    kind: Annotated[str, Form(max_length=20)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """A photo of the ID card or of the signed authorization, for a mailed copy. The page
+    never shows it back: only the record office sees proofs."""
+    req = _mine(session, me, request_id)
+    try:
+        data = file.file.read(proofs.MAX_BYTES + 1) if file is not None else b""
+        proofs.upload(session, me.actor, req, kind, data)
+    except DomainError as exc:
+        session.rollback()
+        return form_error(request, "phone/records_detail.html", _detail_ctx(session, me, request_id), exc)
     return RedirectResponse(f"/phone/records/{request_id}", status_code=303)

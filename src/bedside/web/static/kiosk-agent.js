@@ -81,10 +81,14 @@
         return printOne(el, kind)
           .then(function () {
             // Invoices and settlement lists get the hospital's stamp on their first page.
-            return el.hasAttribute("data-stamp") ? post("/devices/stamper/stamp", { page: 1, x_mm: 150, y_mm: 40 }) : null;
+            // A document may say where its seal goes (data-stamp-at="x_mm,y_mm" on page 1).
+            var at = (el.getAttribute("data-stamp-at") || "150,40").split(",").map(Number);
+            return el.hasAttribute("data-stamp") ? post("/devices/stamper/stamp", { page: 1, x_mm: at[0], y_mm: at[1] }) : null;
           })
           .then(function () {
             el.setAttribute("data-print-state", "printed");
+            // What to do with a printout ("take your wristband") is said only once it printed.
+            document.querySelectorAll("[data-print-done]").forEach(function (done) { done.hidden = false; });
             el.setAttribute("data-print-count", String(parseInt(el.getAttribute("data-print-count") || "0", 10) + 1));
           })
           .catch(function (err) { showError(el, err); });
@@ -110,12 +114,15 @@
   // --- Signing in with a device ----------------------------------------------------------
 
   // Any credential the devices read signs the patient in: the ID card, an insurance / health /
-  // visit card, or a scanned code (the phone's one-use QR, or an e-health-card QR).
+  // visit card, or a scanned code (the phone's one-use QR, or an e-health-card QR). The agent
+  // signs each read (`read`); the server takes a card only with that signature.
   function deviceLogin(events) {
     var form = document.querySelector("[data-testid=kiosk-login]");
     if (!form) { return; }
     var problem = document.querySelector("[data-device-error]");
-    function submit(kind, value, source) {
+    function submit(kind, value, source, read) {
+      var signed = form.querySelector("input[name=read]");
+      if (signed) { signed.value = read || ""; }
       form.querySelector("input[name=kind]").value = kind;
       form.querySelector("input[name=source]").value = source;
       form.querySelector("#value").value = value;
@@ -131,14 +138,14 @@
     events.addEventListener("card_inserted", function (e) {
       var kind = JSON.parse(e.data).kind;
       if (kind === "id_reader") {
-        post("/devices/id_reader/read").then(function (card) { submit("resident_id", card.resident_id, "id_reader"); }).catch(failed);
+        post("/devices/id_reader/read").then(function (card) { submit("resident_id", card.resident_id, "id_reader", card.read); }).catch(failed);
       } else if (kind === "card_reader") {
-        post("/devices/card_reader/read").then(function (card) { submit(card.kind, card.number, "card_reader"); }).catch(failed);
+        post("/devices/card_reader/read").then(function (card) { submit(card.kind, card.number, "card_reader", card.read); }).catch(failed);
       }
     });
     events.addEventListener("code_scanned", function () {
       post("/devices/scanner/scan").then(function (scan) {
-        submit(scan.text.indexOf("BSK1:") === 0 ? "phone_qr" : "health_card", scan.text, "scanner");
+        submit(scan.text.indexOf("BSK1:") === 0 ? "phone_qr" : "health_card", scan.text, "scanner", scan.read);
       }).catch(failed);
     });
   }
